@@ -1,0 +1,85 @@
+//! The `frontlined` daemon binary: arguments, logging, signals; the work is
+//! `frontline::daemon::run`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::Parser;
+use frontline::config::{self, Config};
+use frontline::profile::Profile;
+
+/// frontlined: poll news feeds and keep the articles about one conflict as an event log.
+#[derive(Debug, Parser)]
+#[command(name = "frontlined", version, about, long_about = None)]
+struct Args {
+    /// Config file [default: $FRONTLINE_CONFIG, else /etc/frontline/frontline.toml if it
+    /// exists, else config/frontline.toml]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Store directory, instead of the config's `[store] path`
+    #[arg(long, value_name = "PATH")]
+    store: Option<PathBuf>,
+    /// Validate the config and the profile, print a summary, and exit (0 valid, 1 invalid)
+    #[arg(long)]
+    check_config: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    frontline::telemetry::init("info");
+    let path = args.config.clone().unwrap_or_else(config::default_path);
+    let loaded = Config::load(&path).map_err(anyhow::Error::new).and_then(|mut config| {
+        if let Some(store) = &args.store {
+            config.store.path = store.clone();
+        }
+        let profile = Profile::load(&config.profile_path)?;
+        Ok((config, profile))
+    });
+    let (config, profile) = match loaded {
+        Ok(pair) => pair,
+        Err(e) => {
+            eprintln!("frontlined: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if args.check_config {
+        println!(
+            "{}: ok: {} feeds, profile {:?} ({} topic rules, hash {}), store {}",
+            config.source.display(),
+            config.feeds.len(),
+            profile.id,
+            profile.topics.len(),
+            profile.hash(),
+            config.store.path.display()
+        );
+        return ExitCode::SUCCESS;
+    }
+    match run(config, profile) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "daemon failed");
+            eprintln!("frontlined: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[tokio::main]
+async fn run(config: Config, profile: Profile) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal().context("installing signal handlers")?;
+    frontline::daemon::run(config, profile, shutdown).await
+}
+
+// Resolves on the first SIGTERM (systemd stop) or SIGINT (Ctrl-C).
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}

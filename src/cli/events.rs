@@ -1,0 +1,55 @@
+//! `frontline events`: lists the log, oldest first, as lines or JSON Lines.
+//!
+//! Streams page by page, so listing a large log takes constant memory. Read-only.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::{Context, render};
+use crate::store::EventLog;
+
+/// Arguments of `frontline events`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only events with a sequence number greater than SEQ
+    #[arg(long, value_name = "SEQ", default_value_t = 0)]
+    pub after: u64,
+    /// At most N events
+    #[arg(long, value_name = "N")]
+    pub limit: Option<usize>,
+    /// Print JSON Lines (one event per line) instead of text
+    #[arg(long)]
+    pub json: bool,
+}
+
+const PAGE: usize = 512;
+
+/// Runs the command.
+pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    let store = ctx.open_store()?;
+    let head = store.head()?;
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    let mut after = args.after;
+    let mut remaining = args.limit.unwrap_or(usize::MAX);
+    let width = head.to_string().len();
+    while remaining > 0 {
+        let page = store
+            .read_after(after, remaining.min(PAGE))
+            .context("reading the log (run `frontline verify` for details)")?;
+        let Some(last) = page.last() else { break };
+        after = last.header.seq;
+        remaining -= page.len();
+        for event in &page {
+            if args.json {
+                serde_json::to_writer(&mut out, &render::EventJson::from(event))?;
+                out.write_all(b"\n")?;
+            } else {
+                writeln!(out, "{}", render::event_line(event, width))?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,123 @@
+//! The `frontline` command line: argument definitions (clap derive), the shared `Context`
+//! (which store, which config), and dispatch to one module per subcommand.
+//!
+//! Commands stay thin: the work lives in the library, output formatting in `render`.
+//! Exit status: 0 success, 1 a check found problems (`verify`), 2 an error.
+
+pub mod events;
+pub mod render;
+pub mod verify;
+
+use std::io;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Config};
+use crate::store::{SledStore, StoreError};
+use crate::units::ByteSize;
+
+/// frontline: follow an armed conflict from news feeds.
+#[derive(Debug, Parser)]
+#[command(name = "frontline", version, about, long_about = None)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: $FRONTLINE_CONFIG, else /etc/frontline/frontline.toml if it
+    /// exists, else config/frontline.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Store directory, instead of the config's `[store] path`
+    #[arg(long, global = true, value_name = "PATH")]
+    pub store: Option<PathBuf>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the events in the log, oldest first
+    Events(events::Args),
+    /// Check the log for damage: checksums, gaps, index consistency
+    Verify(verify::Args),
+}
+
+/// Exit status for a check that found problems.
+pub const EXIT_PROBLEMS: u8 = 1;
+/// Exit status for an error.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Runs `cli`, printing any error as one line on stderr.
+pub fn run(cli: Cli) -> ExitCode {
+    let ctx = Context { global: cli.global };
+    let result = match cli.command {
+        Command::Events(args) => events::run(args, &ctx),
+        Command::Verify(args) => verify::run(args, &ctx),
+    };
+    match result {
+        Ok(code) => code,
+        // `frontline events | head` closes the pipe early; that is success, not an error.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("frontline: {e:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// What every command needs to find its data.
+#[derive(Debug)]
+pub struct Context {
+    global: GlobalArgs,
+}
+
+// The CLI opens the store briefly and reads little; a small cache is plenty.
+const CLI_CACHE: ByteSize = ByteSize::mib(16);
+
+impl Context {
+    /// The store directory: `--store`, else the config's.
+    pub fn store_path(&self) -> anyhow::Result<PathBuf> {
+        if let Some(p) = &self.global.store {
+            return Ok(p.clone());
+        }
+        let path = self.global.config.clone().unwrap_or_else(config::default_path);
+        let config = Config::load(&path)
+            .with_context(|| "finding the store (pass --store PATH to skip the config)".to_string())?;
+        Ok(config.store.path)
+    }
+
+    /// Opens the existing store for reading, with a clear message when the daemon holds it or
+    /// there is none.
+    pub fn open_store(&self) -> anyhow::Result<SledStore> {
+        let path = self.store_path()?;
+        SledStore::open_existing(&path, CLI_CACHE).map_err(|e| match e {
+            StoreError::Locked { path, holder } => anyhow!(
+                "store {} is in use by another process{} (a running frontlined holds it); stop the daemon to use this command",
+                path.display(),
+                holder.map(|p| format!(", pid {p}")).unwrap_or_default()
+            ),
+            StoreError::Missing { path } => anyhow!(
+                "no store at {}: frontlined has not run with this config yet (or pass --store PATH)",
+                path.display()
+            ),
+            other => anyhow::Error::new(other).context(format!("opening store {}", path.display())),
+        })
+    }
+}

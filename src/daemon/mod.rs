@@ -1,0 +1,228 @@
+//! The daemon: opens the store, starts the single writer, polls every feed on its interval,
+//! publishes its status, and shuts down cleanly (every acknowledged append on disk).
+//!
+//! Orchestration only: the work of a poll is `ingest`, the bytes are `store`. No feed's
+//! failure leaves that feed's task; only a dead store writer stops the daemon.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use tokio::sync::{Semaphore, watch};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{error, info, warn};
+
+use crate::config::{Config, FeedConfig};
+use crate::feed::Fetcher;
+use crate::ingest::{self, PollError, PollReport, elapsed_ms};
+use crate::matcher::Matcher;
+use crate::profile::Profile;
+use crate::store::{AppendHandle, Appender, EventLog, SledStore};
+
+/// What the daemon is doing, updated after every poll. The API will serve it; tests wait on it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct DaemonStatus {
+    /// When the daemon started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// True once the store is open and every feed task is running.
+    pub ready: bool,
+    /// Seq of the last event in the log.
+    pub last_seq: u64,
+    /// Polls finished (successful or not), all feeds together.
+    pub polls: u64,
+    /// Per feed id.
+    pub feeds: BTreeMap<String, FeedStatus>,
+}
+
+/// One feed's recent history.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct FeedStatus {
+    /// Polls finished.
+    pub polls: u64,
+    /// Polls that failed.
+    pub failures: u64,
+    /// Failures in a row, up to the last poll.
+    pub consecutive_failures: u64,
+    /// End of the last successful poll.
+    pub last_success: Option<DateTime<Utc>>,
+    /// The last error, with its class.
+    pub last_error: Option<String>,
+    /// Events this feed appended since start.
+    pub appended: u64,
+}
+
+/// Runs the daemon until `shutdown` resolves. See [`serve`].
+pub async fn run(config: Config, profile: Profile, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let (status, _) = watch::channel(DaemonStatus::default());
+    serve(config, profile, shutdown, status).await
+}
+
+/// Runs the daemon until `shutdown` resolves, publishing progress on `status`.
+///
+/// Shutdown order: stop starting polls and cancel fetches in flight; let polls that are
+/// already appending finish; wait for every feed task; drain the writer and sync. Returns an
+/// error if the store cannot be opened or the writer stopped on a failure.
+pub async fn serve(
+    config: Config,
+    profile: Profile,
+    shutdown: impl Future<Output = ()>,
+    status: watch::Sender<DaemonStatus>,
+) -> anyhow::Result<()> {
+    let matcher = Arc::new(
+        Matcher::new(&profile.topics).with_context(|| format!("compiling profile {}", profile.source.display()))?,
+    );
+    let store = Arc::new(SledStore::open(&config.store.path, config.store.cache).context("opening the event log")?);
+    let head = store.head().context("reading the event log")?;
+    let fetcher = Fetcher::new(&config.poll).context("building the HTTP client")?;
+    let appender = Appender::start(store.clone() as Arc<dyn EventLog>);
+    let handle = appender.handle();
+
+    let token = CancellationToken::new();
+    let tracker = TaskTracker::new();
+    let permits = Arc::new(Semaphore::new(config.poll.concurrency));
+    let ctx = Arc::new(FeedContext {
+        fetcher,
+        matcher,
+        appender: handle.clone(),
+        permits,
+        token: token.clone(),
+        status: status.clone(),
+    });
+    status.send_modify(|s| {
+        s.started_at = Some(Utc::now());
+        s.last_seq = head;
+        s.feeds = config
+            .feeds
+            .iter()
+            .map(|f| (f.id.clone(), FeedStatus::default()))
+            .collect();
+    });
+    for feed in &config.feeds {
+        tracker.spawn(feed_loop(feed.clone(), Arc::clone(&ctx)));
+    }
+    tracker.close();
+    drop(ctx);
+    status.send_modify(|s| s.ready = true);
+    info!(
+        store = %config.store.path.display(),
+        events = head,
+        feeds = config.feeds.len(),
+        profile = %profile.id,
+        profile_hash = %profile.hash(),
+        "daemon started"
+    );
+    if config.feeds.is_empty() {
+        warn!(config = %config.source.display(), "no feeds configured; nothing will be polled");
+    }
+    // Tell systemd (Type=notify) that start-up is done; a no-op outside systemd.
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
+
+    let mut writer_failed = false;
+    tokio::select! {
+        () = shutdown => info!("shutdown requested; finishing polls in progress"),
+        () = handle.closed() => {
+            error!("the store writer stopped; shutting down");
+            writer_failed = true;
+        }
+    }
+    let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
+    token.cancel();
+    tracker.wait().await;
+    drop(handle);
+    let writer = tokio::task::spawn_blocking(move || appender.shutdown())
+        .await
+        .context("joining the store writer")?;
+    let last = store.head().unwrap_or(0);
+    info!(events = last, "daemon stopped; the log is synced");
+    writer.context("the store writer failed")?;
+    if writer_failed {
+        anyhow::bail!("the store writer stopped unexpectedly");
+    }
+    Ok(())
+}
+
+struct FeedContext {
+    fetcher: Fetcher,
+    matcher: Arc<Matcher>,
+    appender: AppendHandle,
+    permits: Arc<Semaphore>,
+    token: CancellationToken,
+    status: watch::Sender<DaemonStatus>,
+}
+
+async fn feed_loop(feed: FeedConfig, ctx: Arc<FeedContext>) {
+    loop {
+        let permit = tokio::select! {
+            p = ctx.permits.acquire() => match p {
+                Ok(p) => p,
+                Err(_) => return,
+            },
+            () = ctx.token.cancelled() => return,
+        };
+        let started = Instant::now();
+        // The fetch may be abandoned at shutdown; once a document is in hand, ingesting it
+        // (including the durable append) runs to completion.
+        let fetched = tokio::select! {
+            r = ctx.fetcher.fetch(&feed) => r,
+            () = ctx.token.cancelled() => return,
+        };
+        let result = match fetched {
+            Ok(doc) => ingest::ingest_document(&feed, doc, &ctx.matcher, &ctx.appender).await,
+            Err(e) => Err(PollError::from(e)),
+        };
+        drop(permit);
+        report(&feed, &result, elapsed_ms(started), &ctx.status);
+
+        tokio::select! {
+            () = tokio::time::sleep(feed.interval) => {}
+            () = ctx.token.cancelled() => return,
+        }
+    }
+}
+
+fn report(
+    feed: &FeedConfig,
+    result: &Result<PollReport, PollError>,
+    took_ms: u64,
+    status: &watch::Sender<DaemonStatus>,
+) {
+    match result {
+        Ok(r) => info!(
+            feed = %feed.id,
+            status = r.status,
+            entries = r.entries,
+            matched = r.matched,
+            new = r.new,
+            revised = r.revised,
+            bytes = r.bytes,
+            took_ms,
+            "poll finished"
+        ),
+        Err(e) => warn!(feed = %feed.id, class = %e.class(), error = %e, url = %feed.url, took_ms, "poll failed"),
+    }
+    status.send_modify(|s| {
+        s.polls += 1;
+        if let Ok(Some(seq)) = result.as_ref().map(|r| r.last_seq) {
+            s.last_seq = s.last_seq.max(seq);
+        }
+        let f = s.feeds.entry(feed.id.clone()).or_default();
+        f.polls += 1;
+        match result {
+            Ok(r) => {
+                f.last_success = Some(Utc::now());
+                f.consecutive_failures = 0;
+                f.appended += (r.new + r.revised) as u64;
+            }
+            Err(e) => {
+                f.failures += 1;
+                f.consecutive_failures += 1;
+                f.last_error = Some(format!("{}: {e}", e.class()));
+            }
+        }
+    });
+}

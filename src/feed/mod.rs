@@ -1,0 +1,9 @@
+//! Getting articles out of feeds: `fetch` brings the bytes, `parse` turns them into Articles.
+//!
+//! Nothing here matches, dedupes or stores; that is `ingest`'s job.
+
+pub mod fetch;
+pub mod parse;
+
+pub use fetch::{FetchError, Fetched, Fetcher};
+pub use parse::{ParseError, ParsedFeed, parse};

@@ -1,0 +1,190 @@
+//! Feed bytes → Articles: feed-rs (2.x) for RSS/Atom/JSON Feed, HTML reduced to plain text,
+//! identity derived by us (never feed-rs's generated ids).
+//!
+//! Pure and synchronous: no I/O, no clock. The caller runs it off the async runtime. A panic
+//! inside feed-rs is caught and becomes this feed's `ParseError`, never the caller's.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use feed_rs::model::{Entry, Text};
+use url::Url;
+
+use crate::article::{Article, ArticleKey, normalize_ws};
+
+/// Why a document could not be turned into articles. Drives the poll's error class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    /// The server sent a web page where a feed was expected.
+    #[error("not a feed: the document is an HTML page")]
+    NotAFeed,
+    /// feed-rs rejected the document.
+    #[error("invalid feed: {0}")]
+    Invalid(String),
+    /// feed-rs panicked on this document; the panic was contained.
+    #[error("feed parser panicked: {0}")]
+    Panicked(String),
+}
+
+/// What one document yielded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedFeed {
+    /// The feed's own title, if any.
+    pub title: Option<String>,
+    /// Entries in the document.
+    pub entries: usize,
+    /// One Article per entry, in document order.
+    pub articles: Vec<Article>,
+}
+
+/// Parses `body` (the raw bytes, undecoded) as a feed. `feed_id` is stamped on every article;
+/// `base` (the final URL after redirects) resolves relative links.
+pub fn parse(feed_id: &str, body: &[u8], base: Option<&Url>) -> Result<ParsedFeed, ParseError> {
+    if looks_like_html(body) {
+        return Err(ParseError::NotAFeed);
+    }
+    // A new parser per document: feed-rs parsers are not reusable after a failure in every
+    // version (3.0 panics on every later feed), and building one costs nothing.
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(base.map(Url::as_str))
+        // An empty id marks "the feed gave none"; we derive identity ourselves. feed-rs's
+        // default invents a random UUID on every parse, which would duplicate the article.
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        .build();
+    let feed = match catch_unwind(AssertUnwindSafe(|| parser.parse(body))) {
+        Ok(Ok(feed)) => feed,
+        Ok(Err(e)) => return Err(ParseError::Invalid(e.to_string())),
+        Err(panic) => return Err(ParseError::Panicked(panic_message(panic.as_ref()))),
+    };
+    let articles = feed.entries.iter().map(|e| to_article(feed_id, e)).collect();
+    Ok(ParsedFeed {
+        title: feed.title.as_ref().map(text_of).filter(|t| !t.is_empty()),
+        entries: feed.entries.len(),
+        articles,
+    })
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}
+
+// An HTML page served instead of a feed (a login wall, a CDN challenge, a moved site).
+fn looks_like_html(body: &[u8]) -> bool {
+    let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    let start = start.trim_ascii_start();
+    let head: Vec<u8> = start.iter().take(64).map(u8::to_ascii_lowercase).collect();
+    head.starts_with(b"<!doctype html") || head.starts_with(b"<html")
+}
+
+fn to_article(feed_id: &str, e: &Entry) -> Article {
+    let guid = Some(e.id.trim()).filter(|s| !s.is_empty()).map(str::to_string);
+    let link = e
+        .links
+        .iter()
+        .find(|l| matches!(l.rel.as_deref(), None | Some("alternate")))
+        .or_else(|| e.links.first())
+        .map(|l| l.href.trim().to_string())
+        .filter(|l| !l.is_empty());
+    let title = e.title.as_ref().map(text_of).filter(|t| !t.is_empty());
+    let content = e
+        .content
+        .as_ref()
+        .and_then(|c| c.body.as_deref())
+        .map(html_to_text)
+        .unwrap_or_default();
+    let summary = e.summary.as_ref().map(text_of).unwrap_or_default();
+    // Content is usually the full article and the summary its teaser; some feeds put the full
+    // text in the summary and a stub in the content, so keep whichever says more.
+    let text = if content.len() >= summary.len() {
+        content
+    } else {
+        summary
+    };
+    let key = ArticleKey::derive(guid.as_deref(), link.as_deref(), title.as_deref(), e.published);
+    Article {
+        feed: feed_id.to_string(),
+        key,
+        guid,
+        link,
+        title,
+        text,
+        authors: e
+            .authors
+            .iter()
+            .map(|p| normalize_ws(&p.name))
+            .filter(|n| !n.is_empty())
+            .collect(),
+        categories: e
+            .categories
+            .iter()
+            .map(|c| normalize_ws(&c.term))
+            .filter(|c| !c.is_empty())
+            .collect(),
+        published_at: e.published,
+        updated_at: e.updated,
+    }
+}
+
+// Plain text of a feed Text: HTML (declared, or evidently escaped markup) is rendered to text;
+// plain text only has its whitespace normalised.
+fn text_of(t: &Text) -> String {
+    let is_html = t.content_type.subty() == "html" || t.content_type.suffix().is_some_and(|s| s == "xml");
+    if is_html || t.content.contains('<') || t.content.contains('&') {
+        html_to_text(&t.content)
+    } else {
+        normalize_ws(&t.content)
+    }
+}
+
+// Wide enough that html2text never wraps a paragraph: the extractor's sentences and spans need
+// paragraphs on one line each.
+const NO_WRAP: usize = 1 << 20;
+
+/// Renders an HTML fragment as plain text: one line per paragraph, entities decoded, scripts,
+/// styles and images dropped, inner whitespace collapsed. Never fails: if the renderer gives
+/// up, the tags are stripped crudely instead, so no text is lost.
+pub fn html_to_text(html: &str) -> String {
+    // The trivial decorator adds no markdown-like marks ("[link]", "* item", "# Title").
+    let rendered = html2text::config::with_decorator(html2text::render::TrivialDecorator::new())
+        .allow_width_overflow()
+        .string_from_read(html.as_bytes(), NO_WRAP)
+        .unwrap_or_else(|_| strip_tags(html));
+    let mut out = String::with_capacity(rendered.len());
+    for line in rendered.lines() {
+        let line = normalize_ws(line);
+        if line.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&line);
+    }
+    out
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+//! One poll of one feed: fetch → parse → match → record (durable) → report.
+//!
+//! `poll_feed` is the unit the daemon schedules and the tests call directly; it is two stages,
+//! `Fetcher::fetch` (cancellable) and `ingest_document` (runs to completion once it starts
+//! appending). Nothing here sleeps or decides when to poll (that is `daemon`), and a failure
+//! stays in its result: nothing here can stop other feeds.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use uuid::Uuid;
+
+use crate::config::FeedConfig;
+use crate::event::Source;
+use crate::feed::{self, FetchError, Fetched, Fetcher, ParseError};
+use crate::matcher::Matcher;
+use crate::store::{AppendHandle, Batch, StoreError};
+
+/// What a successful poll did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PollReport {
+    /// HTTP status (200 for files).
+    pub status: u16,
+    /// Entries in the document.
+    pub entries: usize,
+    /// Entries the profile's topic rules kept.
+    pub matched: usize,
+    /// `ArticleObserved` events appended.
+    pub new: usize,
+    /// `ArticleRevised` events appended.
+    pub revised: usize,
+    /// Matching entries that added nothing (seen before with the same content).
+    pub unchanged: usize,
+    /// Seq of the last event appended, if any.
+    pub last_seq: Option<u64>,
+    /// Bytes of the document.
+    pub bytes: usize,
+}
+
+/// Why a poll failed; the daemon logs it and polls again at the next interval.
+#[derive(Debug, thiserror::Error)]
+pub enum PollError {
+    /// Fetching failed.
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    /// The document could not be parsed.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// Recording failed; nothing from this poll was acknowledged.
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+}
+
+impl PollError {
+    /// A short stable name for the class, for logs and metrics.
+    pub fn class(&self) -> &'static str {
+        match self {
+            PollError::Fetch(e) => e.class(),
+            PollError::Parse(ParseError::NotAFeed) => "not_a_feed",
+            PollError::Parse(_) => "parse",
+            PollError::Store(_) => "store",
+        }
+    }
+}
+
+/// Polls `feed` once: fetches it and ingests the document. Returns after everything it
+/// appended is durable.
+pub async fn poll_feed(
+    feed: &FeedConfig,
+    fetcher: &Fetcher,
+    matcher: &Arc<Matcher>,
+    appender: &AppendHandle,
+) -> Result<PollReport, PollError> {
+    let fetched = fetcher.fetch(feed).await?;
+    ingest_document(feed, fetched, matcher, appender).await
+}
+
+/// Parses a fetched document off the async runtime, keeps the entries `matcher` accepts, and
+/// records them through `appender` as one batch, returning after it is durable.
+pub async fn ingest_document(
+    feed: &FeedConfig,
+    fetched: Fetched,
+    matcher: &Arc<Matcher>,
+    appender: &AppendHandle,
+) -> Result<PollReport, PollError> {
+    let status = fetched.status;
+    let bytes = fetched.body.len();
+    let feed_id = feed.id.clone();
+    let m = Arc::clone(matcher);
+    // Parsing and matching are CPU work on untrusted input: keep them off the runtime threads.
+    let parsed = tokio::task::spawn_blocking(move || {
+        let parsed = feed::parse(&feed_id, &fetched.body, Some(&fetched.final_url))?;
+        let entries = parsed.entries;
+        let kept: Vec<_> = parsed
+            .articles
+            .into_iter()
+            .filter(|a| !m.matches(a).is_empty())
+            .collect();
+        Ok::<_, ParseError>((entries, kept))
+    })
+    .await;
+    let (entries, articles) = match parsed {
+        Ok(result) => result?,
+        // parse() contains feed-rs panics itself; this only fires for a panic elsewhere.
+        Err(join) => return Err(ParseError::Panicked(join.to_string()).into()),
+    };
+
+    let matched = articles.len();
+    let outcome = if articles.is_empty() {
+        Default::default()
+    } else {
+        appender
+            .record(Batch {
+                source: Source {
+                    feed: feed.id.clone(),
+                    url: feed.url.to_string(),
+                },
+                correlation_id: Uuid::new_v4(),
+                articles,
+            })
+            .await?
+    };
+    Ok(PollReport {
+        status,
+        entries,
+        matched,
+        new: outcome.observed(),
+        revised: outcome.revised(),
+        unchanged: outcome.unchanged,
+        last_seq: outcome.recorded.last().map(|r| r.seq),
+        bytes,
+    })
+}
+
+/// Milliseconds of `d`, for log fields.
+pub fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Time since `start` in milliseconds.
+pub fn elapsed_ms(start: Instant) -> u64 {
+    millis(start.elapsed())
+}

@@ -1,0 +1,111 @@
+//! Topic matching against the shipped profile and against small hand-written rules.
+
+use std::path::Path;
+
+use super::{Matcher, fold};
+use crate::profile::{Profile, Topic};
+
+fn shipped() -> Matcher {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/profiles/nagorno-karabakh.toml");
+    let profile = Profile::load(&path).expect("the shipped profile loads");
+    Matcher::new(&profile.topics).expect("the shipped profile compiles")
+}
+
+fn check(m: &Matcher, text: &str, expected: &[&str]) {
+    assert_eq!(m.matches_text(text), expected, "text: {text}");
+}
+
+#[test]
+fn shipped_profile_keeps_war_reports() {
+    let m = shipped();
+    check(
+        &m,
+        "Heavy shelling hit Stepanakert overnight, officials said.",
+        &["karabakh"],
+    );
+    check(&m, "Şuşa was shelled again on Thursday.", &[]);
+    check(
+        &m,
+        "Armenia and Azerbaijan agreed to a humanitarian ceasefire after talks in Moscow.",
+        &["armenia-azerbaijan-conflict"],
+    );
+    check(
+        &m,
+        "A missile struck Ganja, Azerbaijan's second city, killing nine civilians.",
+        &["war-zone-places"],
+    );
+    check(
+        &m,
+        "Fighting over Nagorno-Karabakh: Armenian and Azerbaijani troops clashed again.",
+        &["karabakh", "armenia-azerbaijan-conflict"],
+    );
+}
+
+#[test]
+fn shipped_profile_rejects_lookalikes() {
+    let m = shipped();
+    // The Baku Formula 1 race names Azerbaijan and even "attack" but is never the war.
+    check(
+        &m,
+        "Verstappen's attack on the final lap won the Azerbaijan Grand Prix in Baku; Armenia's fans cheered.",
+        &[],
+    );
+    check(&m, "Armenia's cognac exports rose by a fifth this year.", &[]);
+    check(&m, "Azerbaijan signed a gas deal with the European Union.", &[]);
+    check(&m, "Police seized ganja and a rifle after an attack in Kingston.", &[]);
+    // Whole words only: "Karabakhian" is not "Karabakh", "warm" is not "war".
+    check(&m, "Armenian and Azerbaijani chefs shared a warm kitchen.", &[]);
+}
+
+#[test]
+fn matching_is_case_and_diacritic_insensitive() {
+    let topics = vec![Topic {
+        id: "t".into(),
+        all: vec![],
+        any: vec!["Şuşa".into(), "Tərtər".into(), "Armenia's".into()],
+        none: vec![],
+        regex: vec![],
+    }];
+    let m = Matcher::new(&topics).unwrap();
+    check(&m, "SUSA was hit", &["t"]);
+    check(&m, "shells fell on Terter", &["t"]);
+    check(&m, "Armenia’s defence ministry said", &["t"]);
+    check(&m, "Susanna", &[]);
+}
+
+#[test]
+fn all_groups_none_and_regex_combine() {
+    let topics = vec![Topic {
+        id: "r".into(),
+        all: vec![vec!["alpha".into()], vec!["beta".into(), "gamma".into()]],
+        any: vec![],
+        none: vec!["omega".into()],
+        regex: vec![r"\b\d+ (?:killed|dead)\b".into()],
+    }];
+    let m = Matcher::new(&topics).unwrap();
+    check(&m, "alpha gamma: 12 killed", &["r"]);
+    check(&m, "alpha: 12 killed", &[]);
+    check(&m, "alpha beta, nobody killed", &[]);
+    check(&m, "alpha beta 3 dead omega", &[]);
+}
+
+#[test]
+fn terms_with_punctuation_edges_still_match() {
+    let topics = vec![Topic {
+        id: "p".into(),
+        all: vec![],
+        any: vec!["U.S.".into(), "front line".into()],
+        none: vec![],
+        regex: vec![],
+    }];
+    let m = Matcher::new(&topics).unwrap();
+    check(&m, "the U.S. envoy", &["p"]);
+    check(&m, "along the front\nline", &["p"]);
+    check(&m, "confrontline", &[]);
+}
+
+#[test]
+fn fold_maps_typography_and_marks() {
+    assert_eq!(fold("Şuşa–Ağdam’s Gəncə"), "susa-agdam's gence");
+    assert_eq!(fold("İLHAM"), "ilham");
+}

@@ -1,0 +1,316 @@
+//! The conflict profile: everything conflict-specific (topic rules, sides, actors, locations) in
+//! one TOML file, validated at load like the config, with a stable hash.
+//!
+//! Pure data and validation; no matching here (see `matcher`) and no I/O beyond reading the file.
+//! Another war is another profile file, never code.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+use crate::config::{ConfigError, is_valid_id, load_toml};
+
+/// The serde shape of a profile file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawProfile {
+    /// The profile's id (`nagorno-karabakh`).
+    pub id: Spanned<String>,
+    /// A human name for the conflict.
+    pub name: String,
+    /// `[[topic]]`: rules deciding which articles belong to the conflict.
+    #[serde(default, rename = "topic")]
+    pub topics: Vec<Spanned<RawTopic>>,
+    /// `[[side]]`: the belligerent sides.
+    #[serde(default, rename = "side")]
+    pub sides: Vec<Spanned<Side>>,
+    /// `[[actor]]`: states, bodies and groups that act or speak in the conflict.
+    #[serde(default, rename = "actor")]
+    pub actors: Vec<Spanned<Actor>>,
+    /// `[[location]]`: the gazetteer.
+    #[serde(default, rename = "location")]
+    pub locations: Vec<Spanned<Location>>,
+}
+
+/// One `[[topic]]` rule as written. It matches an article when every `all` group has a hit,
+/// at least one `any` term hits (if any are given), at least one `regex` matches (if any are
+/// given), and no `none` term hits.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTopic {
+    /// Rule id, reported as `matched_rules`.
+    pub id: String,
+    /// What the rule is for (documentation only).
+    #[serde(default)]
+    pub description: String,
+    /// Groups of terms; each group must have a hit.
+    #[serde(default)]
+    pub all: Vec<Vec<String>>,
+    /// Terms of which at least one must hit.
+    #[serde(default)]
+    pub any: Vec<String>,
+    /// Terms of which none may hit.
+    #[serde(default)]
+    pub none: Vec<String>,
+    /// Regular expressions (run on folded text) of which at least one must match.
+    #[serde(default)]
+    pub regex: Vec<String>,
+}
+
+/// A validated topic rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Topic {
+    /// Rule id.
+    pub id: String,
+    /// Groups of terms that must each hit.
+    pub all: Vec<Vec<String>>,
+    /// Terms of which one must hit (empty: no requirement).
+    pub any: Vec<String>,
+    /// Terms of which none may hit.
+    pub none: Vec<String>,
+    /// Regexes of which one must match (empty: no requirement).
+    pub regex: Vec<String>,
+}
+
+/// A belligerent side.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Side {
+    /// Side id (`armenia`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Names, adjectives and demonyms that denote the side.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// What an actor is to the conflict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Fights in it.
+    Belligerent,
+    /// Brokers talks or truces.
+    Mediator,
+    /// Supports a belligerent.
+    Backer,
+    /// The UN, the ICRC, the OSCE and the like.
+    InternationalBody,
+    /// Anyone else worth tracking.
+    Other,
+}
+
+/// A state, body or group that acts or speaks in the conflict.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// Actor id (`russia`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// For belligerents: the side it belongs to.
+    #[serde(default)]
+    pub side: Option<String>,
+    /// Other names it goes by (`Moscow`, `Kremlin`).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// What kind of place a location is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LocationKind {
+    /// A capital city.
+    Capital,
+    /// A city.
+    City,
+    /// A town.
+    Town,
+    /// A village.
+    Village,
+    /// An administrative district.
+    District,
+    /// A region larger than a district.
+    Region,
+    /// A mountain pass, corridor, river crossing or similar.
+    Feature,
+}
+
+/// A place in the gazetteer.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// Location id (`ganja`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Spelling variants and transliterations.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Kind of place.
+    pub kind: LocationKind,
+    /// Latitude in degrees.
+    pub lat: f64,
+    /// Longitude in degrees.
+    pub lon: f64,
+}
+
+/// A validated profile.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Profile {
+    /// Profile id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Topic rules, in file order.
+    pub topics: Vec<Topic>,
+    /// Sides.
+    pub sides: Vec<Side>,
+    /// Actors.
+    pub actors: Vec<Actor>,
+    /// Locations.
+    pub locations: Vec<Location>,
+    /// The file it came from (not part of the hash).
+    #[serde(skip)]
+    pub source: PathBuf,
+}
+
+impl Profile {
+    /// Loads and validates the profile at `path`.
+    pub fn load(path: &Path) -> Result<Profile, ConfigError> {
+        let (raw, text) = load_toml::<RawProfile>(path)?;
+        Profile::validate(raw, path, &text)
+    }
+
+    /// Checks `raw`, read from `path` whose contents are `text`.
+    pub fn validate(raw: RawProfile, path: &Path, text: &str) -> Result<Profile, ConfigError> {
+        let err =
+            |span: std::ops::Range<usize>, key: String, msg: String| ConfigError::at(path, text, Some(span), key, msg);
+
+        if !is_valid_id(raw.id.get_ref()) {
+            return Err(err(raw.id.span(), "id".into(), invalid_id(raw.id.get_ref())));
+        }
+        if raw.topics.is_empty() {
+            return Err(ConfigError::at(
+                path,
+                text,
+                None,
+                "topic",
+                "a profile needs at least one [[topic]] rule",
+            ));
+        }
+
+        let mut topics = Vec::with_capacity(raw.topics.len());
+        let mut seen = BTreeSet::new();
+        for (i, t) in raw.topics.iter().enumerate() {
+            let key = format!("topic[{i}]");
+            let span = t.span();
+            let t = t.get_ref();
+            check_id(&t.id, &mut seen).map_err(|m| err(span.clone(), format!("{key}.id"), m))?;
+            if t.all.is_empty() && t.any.is_empty() && t.regex.is_empty() {
+                return Err(err(
+                    span,
+                    key,
+                    format!("rule {:?} needs at least one of `all`, `any` or `regex`", t.id),
+                ));
+            }
+            let terms = t.all.iter().flatten().chain(&t.any).chain(&t.none);
+            if terms.clone().any(|s| s.trim().is_empty()) {
+                return Err(err(span, key, format!("rule {:?} has an empty term", t.id)));
+            }
+            if let Some(g) = t.all.iter().position(Vec::is_empty) {
+                return Err(err(
+                    span,
+                    format!("{key}.all[{g}]"),
+                    format!("rule {:?} has an empty `all` group", t.id),
+                ));
+            }
+            for (j, re) in t.regex.iter().enumerate() {
+                if let Err(e) = regex::RegexBuilder::new(re).case_insensitive(true).build() {
+                    let msg = format!("invalid regex in rule {:?}: {}", t.id, e.to_string().replace('\n', " "));
+                    return Err(err(span, format!("{key}.regex[{j}]"), msg));
+                }
+            }
+            topics.push(Topic {
+                id: t.id.clone(),
+                all: t.all.clone(),
+                any: t.any.clone(),
+                none: t.none.clone(),
+                regex: t.regex.clone(),
+            });
+        }
+
+        let mut side_ids = BTreeSet::new();
+        for (i, s) in raw.sides.iter().enumerate() {
+            check_id(&s.get_ref().id, &mut side_ids).map_err(|m| err(s.span(), format!("side[{i}].id"), m))?;
+        }
+        let mut actor_ids = BTreeSet::new();
+        for (i, a) in raw.actors.iter().enumerate() {
+            let actor = a.get_ref();
+            check_id(&actor.id, &mut actor_ids).map_err(|m| err(a.span(), format!("actor[{i}].id"), m))?;
+            if let Some(side) = &actor.side
+                && !side_ids.contains(side)
+            {
+                return Err(err(
+                    a.span(),
+                    format!("actor[{i}].side"),
+                    format!("unknown side {side:?}; sides are {side_ids:?}"),
+                ));
+            }
+        }
+        let mut location_ids = BTreeSet::new();
+        for (i, l) in raw.locations.iter().enumerate() {
+            let loc = l.get_ref();
+            check_id(&loc.id, &mut location_ids).map_err(|m| err(l.span(), format!("location[{i}].id"), m))?;
+            if !(-90.0..=90.0).contains(&loc.lat) || !(-180.0..=180.0).contains(&loc.lon) {
+                let msg = format!(
+                    "coordinates of {:?} out of range: lat {} lon {}",
+                    loc.id, loc.lat, loc.lon
+                );
+                return Err(err(l.span(), format!("location[{i}]"), msg));
+            }
+        }
+
+        Ok(Profile {
+            id: raw.id.into_inner(),
+            name: raw.name,
+            topics,
+            sides: raw.sides.into_iter().map(Spanned::into_inner).collect(),
+            actors: raw.actors.into_iter().map(Spanned::into_inner).collect(),
+            locations: raw.locations.into_iter().map(Spanned::into_inner).collect(),
+            source: path.to_path_buf(),
+        })
+    }
+
+    /// A stable hash of the profile's content: the same rules and gazetteer give the same hash,
+    /// whatever the comments, whitespace or key order of the file. Projections record it, so a
+    /// changed profile triggers a rebuild.
+    pub fn hash(&self) -> String {
+        // serde_json writes struct fields in declaration order and Vecs in file order, so the
+        // bytes depend only on content.
+        let canonical = serde_json::to_vec(self).expect("invariant: a Profile always serializes to JSON");
+        blake3::hash(&canonical).to_hex()[..16].to_string()
+    }
+}
+
+fn check_id(id: &str, seen: &mut BTreeSet<String>) -> Result<(), String> {
+    if !is_valid_id(id) {
+        return Err(invalid_id(id));
+    }
+    if !seen.insert(id.to_string()) {
+        return Err(format!("duplicate id {id:?}"));
+    }
+    Ok(())
+}
+
+fn invalid_id(id: &str) -> String {
+    format!("{id:?} is not a valid id: use lower-case ASCII letters, digits and '-'")
+}
+
+#[cfg(test)]
+mod tests;
