@@ -265,6 +265,14 @@ pub fn encode(header: &mut EventHeader, payload: &[u8]) -> Vec<u8> {
 
 /// Decodes a frame into its header and payload bytes, checking both checksums.
 pub fn decode(frame: &[u8]) -> Result<(EventHeader, &[u8]), FrameError> {
+    let (header, payload) = decode_header(frame)?;
+    check_payload(&header, payload)?;
+    Ok((header, payload))
+}
+
+/// Decodes a frame's header (checking the header checksum) and returns the payload bytes
+/// unchecked. `verify` uses it to learn which article a damaged payload belonged to.
+pub fn decode_header(frame: &[u8]) -> Result<(EventHeader, &[u8]), FrameError> {
     if frame.len() < PREFIX_LEN {
         return Err(FrameError::Truncated(format!(
             "{} bytes, the prefix alone is {PREFIX_LEN}",
@@ -296,6 +304,11 @@ pub fn decode(frame: &[u8]) -> Result<(EventHeader, &[u8]), FrameError> {
         });
     }
     let header: EventHeader = serde_json::from_slice(header_bytes).map_err(|e| FrameError::Header(e.to_string()))?;
+    Ok((header, payload))
+}
+
+/// Checks `payload` against the length and checksum its header recorded.
+pub fn check_payload(header: &EventHeader, payload: &[u8]) -> Result<(), FrameError> {
     if payload.len() != header.payload_len as usize {
         return Err(FrameError::PayloadLength {
             expected: header.payload_len,
@@ -309,7 +322,7 @@ pub fn decode(frame: &[u8]) -> Result<(EventHeader, &[u8]), FrameError> {
             computed,
         });
     }
-    Ok((header, payload))
+    Ok(())
 }
 
 #[cfg(test)]

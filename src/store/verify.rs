@@ -10,8 +10,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::StoreError;
-use super::sled::{SledStore, decode_event, decode_head, decode_seq_key};
-use crate::event::{self, EventType};
+use super::sled::{SledStore, decode_head, decode_seq_key};
+use crate::event::{self, EventType, upcast};
 
 /// One thing wrong with a store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -53,7 +53,8 @@ impl VerifyReport {
 struct StreamState {
     last_seq: u64,
     revision: u32,
-    content_hash: crate::article::ContentHash,
+    // None when the payload is damaged (already reported).
+    content_hash: Option<crate::article::ContentHash>,
     last_event_id: Uuid,
 }
 
@@ -96,31 +97,51 @@ impl SledStore {
             report.last_seq = seq;
             let at = format!("event {seq}");
 
-            let stored = match decode_event(seq, &v) {
-                Ok(e) => e,
-                Err(r) => {
-                    report.problem(at, r);
+            // The header first: with it, even a damaged payload still says which article and
+            // revision it was, so index checks can tell damage from inconsistency.
+            let (h, payload) = match event::decode_header(&v) {
+                Ok(pair) => pair,
+                Err(e) => {
+                    report.problem(at, e.to_string());
                     continue;
                 }
             };
-            let h = &stored.header;
-            let article_stream = stored.payload.article.stream();
-            if h.stream != article_stream {
+            if h.seq != seq {
                 report.problem(
                     &at,
-                    format!("header stream {:?} but the article's is {article_stream:?}", h.stream),
+                    format!("header says seq {} but the event is stored at {seq}", h.seq),
                 );
             }
-            let expected_id = event::event_id(h.event_type, &h.stream, h.revision, &stored.payload.content_hash);
-            if h.event_id != expected_id {
-                report.problem(
-                    &at,
-                    format!(
-                        "event id {} does not match its content (expected {expected_id})",
-                        h.event_id
-                    ),
-                );
-            }
+            let content_hash = match event::check_payload(&h, payload)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    upcast::article_payload(h.event_type, h.schema_version, payload).map_err(|e| e.to_string())
+                }) {
+                Ok(p) => {
+                    let article_stream = p.article.stream();
+                    if h.stream != article_stream {
+                        report.problem(
+                            &at,
+                            format!("header stream {:?} but the article's is {article_stream:?}", h.stream),
+                        );
+                    }
+                    let expected_id = event::event_id(h.event_type, &h.stream, h.revision, &p.content_hash);
+                    if h.event_id != expected_id {
+                        report.problem(
+                            &at,
+                            format!(
+                                "event id {} does not match its content (expected {expected_id})",
+                                h.event_id
+                            ),
+                        );
+                    }
+                    Some(p.content_hash)
+                }
+                Err(reason) => {
+                    report.problem(&at, reason);
+                    None
+                }
+            };
             match self
                 .by_event_id
                 .get(h.event_id.as_bytes())
@@ -156,7 +177,7 @@ impl SledStore {
                 StreamState {
                     last_seq: seq,
                     revision: h.revision,
-                    content_hash: stored.payload.content_hash,
+                    content_hash,
                     last_event_id: h.event_id,
                 },
             );
@@ -211,7 +232,7 @@ impl SledStore {
                     ),
                 );
             }
-            if head.content_hash != state.content_hash || head.last_event_id != state.last_event_id {
+            if state.content_hash.is_some_and(|h| h != head.content_hash) || head.last_event_id != state.last_event_id {
                 report.problem(
                     &at,
                     format!("content hash or event id differs from event {}", state.last_seq),
@@ -232,8 +253,10 @@ impl SledStore {
             }
         }
 
+        let mut ids = 0u64;
         for item in self.by_event_id.iter() {
             let (k, v) = item.map_err(|e| engine("scanning by_event_id", e))?;
+            ids += 1;
             let id = Uuid::from_slice(&k)
                 .map(|u| u.to_string())
                 .unwrap_or_else(|_| format!("{k:?}"));
@@ -246,6 +269,9 @@ impl SledStore {
                 ),
                 Err(r) => report.problem(format!("by_event_id {id}"), r),
             }
+        }
+        if ids != report.events {
+            report.problem("by_event_id", format!("has {ids} entries for {} events", report.events));
         }
         Ok(report)
     }

@@ -1,0 +1,60 @@
+//! Shared helpers for the integration tests: fixture paths, temp configs, a feed server,
+//! waiting with a deadline.
+
+pub mod feed_server;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use frontline::config::Config;
+use frontline::profile::Profile;
+
+/// The repository root.
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A file under tests/data.
+pub fn data(rel: &str) -> PathBuf {
+    root().join("tests/data").join(rel)
+}
+
+/// The text of a fixture under tests/data.
+pub fn fixture(rel: &str) -> String {
+    std::fs::read_to_string(data(rel)).unwrap_or_else(|e| panic!("reading fixture {rel}: {e}"))
+}
+
+/// The shipped profile.
+pub fn shipped_profile() -> Profile {
+    Profile::load(&root().join("config/profiles/nagorno-karabakh.toml")).expect("shipped profile loads")
+}
+
+/// Writes a config into `dir` with the store at `dir/store`, the shipped profile, the given
+/// `[[feed]]` tables, and `interval`; returns it loaded.
+pub fn write_config(dir: &Path, feeds: &[(&str, &str)], interval: &str) -> Config {
+    let mut text = format!(
+        "[store]\npath = \"store\"\ncache = \"8MiB\"\n\n[profile]\npath = {:?}\n\n[poll]\ninterval = \"{interval}\"\ntimeout = \"10s\"\n",
+        root()
+            .join("config/profiles/nagorno-karabakh.toml")
+            .display()
+            .to_string()
+    );
+    for (name, url) in feeds {
+        text.push_str(&format!("\n[[feed]]\nname = {name:?}\nurl = {url:?}\n"));
+    }
+    let path = dir.join("frontline.toml");
+    std::fs::write(&path, text).expect("writing test config");
+    Config::load(&path).expect("test config is valid")
+}
+
+/// Polls `cond` until it holds or `timeout` passes; panics with `what` on timeout.
+pub async fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
