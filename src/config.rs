@@ -39,12 +39,12 @@ pub fn default_path() -> PathBuf {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read (missing, unreadable, not UTF-8).
-    #[error("cannot read {}: {source}", path.display())]
+    #[error("cannot read {}: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why (not a `source`: the message already says it, and `{:#}` would repeat it).
+        error: std::io::Error,
     },
     /// The file was read but something in it is wrong; `key` is the dotted path to the value
     /// (`feed[2].url`), empty when the TOML itself is malformed.
@@ -119,9 +119,9 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
 /// Reads `path` and deserializes it, turning every error into a located `ConfigError`.
 /// Returns the text too, so callers can locate their own validation errors.
 pub fn load_toml<T: DeserializeOwned>(path: &Path) -> Result<(T, String), ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
         path: path.to_path_buf(),
-        source,
+        error,
     })?;
     let value = parse_toml(path, &text)?;
     Ok((value, text))

@@ -91,7 +91,8 @@ impl FromStr for ByteSize {
         }
         bytesize::ByteSize::from_str(trimmed)
             .map(|b| ByteSize(b.as_u64()))
-            .map_err(|e| format!("invalid size {trimmed:?} ({e}); write it like \"512KiB\" or \"10MiB\""))
+            // bytesize's own message ("cannot parse float from empty string") helps nobody.
+            .map_err(|_| format!("invalid size {trimmed:?}; write it like \"512KiB\" or \"10MiB\""))
     }
 }
 

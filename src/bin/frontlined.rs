@@ -33,7 +33,12 @@ fn main() -> ExitCode {
         if let Some(store) = &args.store {
             config.store.path = store.clone();
         }
-        let profile = Profile::load(&config.profile_path)?;
+        let profile = Profile::load(&config.profile_path).with_context(|| {
+            format!(
+                "loading the profile named by [profile] path in {}",
+                config.source.display()
+            )
+        })?;
         Ok((config, profile))
     });
     let (config, profile) = match loaded {

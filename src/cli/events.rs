@@ -43,8 +43,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         remaining -= page.len();
         for event in &page {
             if args.json {
-                serde_json::to_writer(&mut out, &render::EventJson::from(event))?;
-                out.write_all(b"\n")?;
+                // Serialise first, then write: a closed pipe then surfaces as the io::Error it is
+                // (serde_json's writer turns some io errors into its own).
+                let mut line = serde_json::to_vec(&render::EventJson::from(event))?;
+                line.push(b'\n');
+                out.write_all(&line)?;
             } else {
                 writeln!(out, "{}", render::event_line(event, width))?;
             }

@@ -33,8 +33,10 @@ pub fn event_line(e: &StoredEvent, seq_width: usize) -> String {
         .map(|t| t.format("%Y-%m-%d").to_string())
         .unwrap_or_else(|| "-".into());
     let title = a.title.as_deref().unwrap_or("(no title)");
+    // Feed ids are at most 64 characters but usually under 16; padding to 14 aligns most lines
+    // without knowing every id in advance (the list is streamed).
     format!(
-        "{:>seq_width$}  {recorded}  {kind:<8} r{}  {}  {published}  {title}",
+        "{:>seq_width$}  {recorded}  {kind:<8} r{}  {:<14}  {published}  {title}",
         h.seq, h.revision, a.feed
     )
 }

@@ -2,6 +2,7 @@
 //!
 //! Read-only. Exit status 0 when clean, 1 when damage was found, 2 when the scan could not run.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use super::{Context, EXIT_PROBLEMS, render};
@@ -18,11 +19,12 @@ pub struct Args {
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let store = ctx.open_store()?;
     let report = store.verify()?;
-    if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+    let text = if args.json {
+        serde_json::to_string_pretty(&report)? + "\n"
     } else {
-        print!("{}", render::verify_text(store.path(), &report));
-    }
+        render::verify_text(store.path(), &report)
+    };
+    std::io::stdout().lock().write_all(text.as_bytes())?;
     Ok(if report.is_clean() {
         ExitCode::SUCCESS
     } else {

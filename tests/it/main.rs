@@ -1,7 +1,13 @@
 //! The integration test binary: everything that needs a store, a server, a binary or a
 //! process. Pure logic is tested next to its module (`src/**/tests.rs`).
 
+mod cli;
+mod compat;
+mod config_errors;
 mod crash;
+mod daemon;
 mod ingest;
 mod store;
 mod support;
+mod systemd;
+mod tidy;

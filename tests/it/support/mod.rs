@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests: fixture paths, temp configs, a feed server,
 //! waiting with a deadline.
 
+pub mod daemon;
 pub mod feed_server;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,99 @@
+//! The real `frontlined` binary: it starts with feeds it cannot reach, logs each failure once
+//! per poll, keeps running, and stops cleanly on SIGTERM with its appends on disk.
+
+use std::time::Duration;
+
+use frontline::store::{EventLog, SledStore};
+use frontline::units::ByteSize;
+
+use crate::support::daemon::Daemon;
+use crate::support::{data, write_config};
+
+#[test]
+fn starts_offline_logs_each_failure_once_per_poll_and_stops_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let atom = url::Url::from_file_path(data("feeds/ministry-atom.xml"))
+        .unwrap()
+        .to_string();
+    let config = write_config(
+        dir.path(),
+        &[
+            ("Refused", "http://127.0.0.1:9/feed.xml"),
+            ("Missing file", "file:missing.xml"),
+            ("Bulletin", &atom),
+        ],
+        "1s",
+    );
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("three polls of each failing feed", Duration::from_secs(30), |d| {
+        d.count(&["poll failed", "feed=refused"]) >= 3 && d.count(&["poll failed", "feed=missing-file"]) >= 3
+    });
+    let (status, log) = daemon.terminate();
+    assert!(status.success(), "exit status {status:?}; log:\n{}", log.join("\n"));
+
+    let started = log.iter().filter(|l| l.contains("daemon started")).count();
+    assert_eq!(started, 1);
+    // Once per poll: the failure count tracks the poll count, with no retries or repeats.
+    let polls = |feed: &str| log.iter().filter(|l| l.contains(&format!("feed={feed} "))).count();
+    let failures = |feed: &str| {
+        log.iter()
+            .filter(|l| l.contains("poll failed") && l.contains(&format!("feed={feed} ")))
+            .count()
+    };
+    assert_eq!(polls("refused"), failures("refused"));
+    assert!(
+        log.iter()
+            .any(|l| l.contains("feed=refused") && l.contains("class=connect")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.contains("feed=missing-file") && l.contains("class=file")),
+        "{log:?}"
+    );
+    let ok = log
+        .iter()
+        .filter(|l| l.contains("poll finished") && l.contains("feed=bulletin"))
+        .collect::<Vec<_>>();
+    assert!(
+        ok[0].contains("entries=3") && ok[0].contains("matched=2") && ok[0].contains("new=2"),
+        "{ok:?}"
+    );
+    assert!(
+        ok.iter()
+            .skip(1)
+            .all(|l| l.contains("new=0") && l.contains("revised=0")),
+        "{ok:?}"
+    );
+    assert!(
+        log.last().unwrap().contains("daemon stopped; the log is synced"),
+        "{log:?}"
+    );
+
+    let store = SledStore::open_existing(&config.store.path, ByteSize::mib(8)).unwrap();
+    assert_eq!(store.head().unwrap(), 2);
+    assert!(store.verify().unwrap().is_clean());
+}
+
+#[test]
+fn a_second_daemon_on_the_same_store_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "1m");
+    let first = Daemon::start(&config.source, &[]);
+    first.wait_log("start-up", Duration::from_secs(20), |d| {
+        d.count(&["daemon started"]) == 1
+    });
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_frontlined"))
+        .args(["--config", config.source.to_str().unwrap()])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("is locked by another process (pid {})", first.pid())),
+        "{stderr}"
+    );
+    let (status, _) = first.terminate();
+    assert!(status.success());
+}
