@@ -49,6 +49,9 @@ pub enum PollError {
     /// Recording failed; nothing from this poll was acknowledged.
     #[error("store: {0}")]
     Store(#[from] StoreError),
+    /// The poll itself panicked (a bug); the feed is polled again at its next interval.
+    #[error("poll panicked: {0}")]
+    Panicked(String),
 }
 
 impl PollError {
@@ -59,6 +62,7 @@ impl PollError {
             PollError::Parse(ParseError::NotAFeed) => "not_a_feed",
             PollError::Parse(_) => "parse",
             PollError::Store(_) => "store",
+            PollError::Panicked(_) => "panic",
         }
     }
 }
@@ -87,8 +91,10 @@ pub async fn ingest_document(
     let bytes = fetched.body.len();
     let feed_id = feed.id.clone();
     let m = Arc::clone(matcher);
-    // Parsing and matching are CPU work on untrusted input: keep them off the runtime threads.
-    let parsed = tokio::task::spawn_blocking(move || {
+    // Parsing and matching are CPU work on untrusted input: keep them off the runtime threads,
+    // and stop waiting after the feed's deadline (a parser stuck on a hostile document then
+    // holds one blocking thread, not this feed's task).
+    let work = tokio::task::spawn_blocking(move || {
         let parsed = feed::parse(&feed_id, &fetched.body, Some(&fetched.final_url))?;
         let entries = parsed.entries;
         let kept: Vec<_> = parsed
@@ -97,12 +103,12 @@ pub async fn ingest_document(
             .filter(|a| !m.matches(a).is_empty())
             .collect();
         Ok::<_, ParseError>((entries, kept))
-    })
-    .await;
-    let (entries, articles) = match parsed {
-        Ok(result) => result?,
+    });
+    let (entries, articles) = match tokio::time::timeout(feed.timeout, work).await {
+        Ok(Ok(result)) => result?,
         // parse() contains feed-rs panics itself; this only fires for a panic elsewhere.
-        Err(join) => return Err(ParseError::Panicked(join.to_string()).into()),
+        Ok(Err(join)) => return Err(ParseError::Panicked(join.to_string()).into()),
+        Err(_) => return Err(ParseError::TimedOut(feed.timeout).into()),
     };
 
     let matched = articles.len();

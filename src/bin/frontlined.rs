@@ -28,6 +28,10 @@ struct Args {
 fn main() -> ExitCode {
     let args = Args::parse();
     frontline::telemetry::init("info");
+    // Panics are contained where they can happen (feed parsing, each poll, the store writer);
+    // route their report through the log instead of bare stderr, so the journal keeps it with
+    // its context.
+    std::panic::set_hook(Box::new(|info| tracing::error!(panic = %info, "panic (contained)")));
     let path = args.config.clone().unwrap_or_else(config::default_path);
     let loaded = Config::load(&path).map_err(anyhow::Error::new).and_then(|mut config| {
         if let Some(store) = &args.store {

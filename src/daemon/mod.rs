@@ -165,15 +165,12 @@ async fn feed_loop(feed: FeedConfig, ctx: Arc<FeedContext>) {
             () = ctx.token.cancelled() => return,
         };
         let started = Instant::now();
-        // The fetch may be abandoned at shutdown; once a document is in hand, ingesting it
-        // (including the durable append) runs to completion.
-        let fetched = tokio::select! {
-            r = ctx.fetcher.fetch(&feed) => r,
-            () = ctx.token.cancelled() => return,
-        };
-        let result = match fetched {
-            Ok(doc) => ingest::ingest_document(&feed, doc, &ctx.matcher, &ctx.appender).await,
-            Err(e) => Err(PollError::from(e)),
+        // The poll runs as its own task so that a panic in it (a bug) is caught at the join and
+        // logged like any failure, instead of silently ending this feed's loop.
+        let result = match tokio::spawn(poll_once(feed.clone(), Arc::clone(&ctx))).await {
+            Ok(Some(result)) => result,
+            Ok(None) => return, // cancelled during the fetch
+            Err(join) => Err(PollError::Panicked(join.to_string())),
         };
         drop(permit);
         report(&feed, &result, elapsed_ms(started), &ctx.status);
@@ -183,6 +180,19 @@ async fn feed_loop(feed: FeedConfig, ctx: Arc<FeedContext>) {
             () = ctx.token.cancelled() => return,
         }
     }
+}
+
+// One poll. The fetch may be abandoned at shutdown (None); once a document is in hand,
+// ingesting it, including the durable append, runs to completion.
+async fn poll_once(feed: FeedConfig, ctx: Arc<FeedContext>) -> Option<Result<PollReport, PollError>> {
+    let fetched = tokio::select! {
+        r = ctx.fetcher.fetch(&feed) => r,
+        () = ctx.token.cancelled() => return None,
+    };
+    Some(match fetched {
+        Ok(doc) => ingest::ingest_document(&feed, doc, &ctx.matcher, &ctx.appender).await,
+        Err(e) => Err(PollError::from(e)),
+    })
 }
 
 fn report(

@@ -23,6 +23,9 @@ pub enum ParseError {
     /// feed-rs panicked on this document; the panic was contained.
     #[error("feed parser panicked: {0}")]
     Panicked(String),
+    /// Parsing did not finish within the feed's deadline (the caller stops waiting).
+    #[error("parsing took longer than {}", humantime::format_duration(*.0))]
+    TimedOut(std::time::Duration),
 }
 
 /// What one document yielded.

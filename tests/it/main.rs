@@ -7,6 +7,7 @@ mod config_errors;
 mod crash;
 mod daemon;
 mod ingest;
+mod peer_feeds;
 mod store;
 mod support;
 mod systemd;
