@@ -54,17 +54,18 @@ pub fn parse(feed_id: &str, body: &[u8], base: Option<&Url>) -> Result<ParsedFee
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .build();
-    let feed = match catch_unwind(AssertUnwindSafe(|| parser.parse(body))) {
-        Ok(Ok(feed)) => feed,
-        Ok(Err(e)) => return Err(ParseError::Invalid(e.to_string())),
-        Err(panic) => return Err(ParseError::Panicked(panic_message(panic.as_ref()))),
-    };
+    let feed = contained(|| parser.parse(body).map_err(|e| ParseError::Invalid(e.to_string())))?;
     let articles = feed.entries.iter().map(|e| to_article(feed_id, e)).collect();
     Ok(ParsedFeed {
         title: feed.title.as_ref().map(text_of).filter(|t| !t.is_empty()),
         entries: feed.entries.len(),
         articles,
     })
+}
+
+/// Runs `f`, turning a panic inside it into `ParseError::Panicked` with the panic's message.
+fn contained<T>(f: impl FnOnce() -> Result<T, ParseError>) -> Result<T, ParseError> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|panic| Err(ParseError::Panicked(panic_message(panic.as_ref()))))
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {

@@ -97,3 +97,29 @@ fn a_second_daemon_on_the_same_store_refuses_to_start() {
     let (status, _) = first.terminate();
     assert!(status.success());
 }
+
+#[test]
+fn tells_systemd_when_ready_and_when_stopping() {
+    use std::os::unix::net::UnixDatagram;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "1m");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    // NOTIFY_SOCKET is how systemd's Type=notify hands a service its readiness socket.
+    let daemon = Daemon::start_with_env(&config.source, &[], &[("NOTIFY_SOCKET", socket_path.as_os_str())]);
+    let mut buf = [0u8; 256];
+    let n = socket.recv(&mut buf).expect("READY=1 within 20 s");
+    assert_eq!(String::from_utf8_lossy(&buf[..n]).trim(), "READY=1");
+    assert_eq!(
+        daemon.count(&["daemon started"]),
+        1,
+        "ready is sent after start-up: {:?}",
+        daemon.log()
+    );
+    let (status, _) = daemon.terminate();
+    assert!(status.success());
+    let n = socket.recv(&mut buf).expect("STOPPING=1 on shutdown");
+    assert_eq!(String::from_utf8_lossy(&buf[..n]).trim(), "STOPPING=1");
+}

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{ParseError, html_to_text, parse};
+use super::{ParseError, contained, html_to_text, parse};
 use crate::article::ArticleKey;
 
 fn rss(items: &str) -> String {
@@ -124,4 +124,16 @@ fn html_to_text_keeps_paragraphs_and_drops_markup() {
         1,
         "paragraphs are never wrapped"
     );
+}
+
+#[test]
+fn a_panic_inside_the_parser_becomes_this_feeds_error() {
+    let quiet = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let str_panic = contained::<()>(|| panic!("quick-xml lost its place"));
+    let string_panic = contained::<()>(|| panic!("{} bytes", 7));
+    std::panic::set_hook(quiet);
+    assert_eq!(str_panic, Err(ParseError::Panicked("quick-xml lost its place".into())));
+    assert_eq!(string_panic, Err(ParseError::Panicked("7 bytes".into())));
+    assert_eq!(contained(|| Ok::<_, ParseError>(5)), Ok(5));
 }

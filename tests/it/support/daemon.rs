@@ -1,6 +1,7 @@
 //! Runs the real `frontlined` binary as a child process: captures its log lines, waits for
 //! them with a deadline, and stops it with SIGTERM (or SIGKILL on drop).
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -15,10 +16,18 @@ pub struct Daemon {
 impl Daemon {
     /// Starts `frontlined --config <config>` plus `args`, logging at info level without colour.
     pub fn start(config: &Path, args: &[&str]) -> Daemon {
+        Daemon::start_with_env(config, args, &[])
+    }
+
+    /// As `start`, with extra environment variables for the child only.
+    pub fn start_with_env(config: &Path, args: &[&str], env: &[(&str, &OsStr)]) -> Daemon {
         let mut child = Command::new(env!("CARGO_BIN_EXE_frontlined"))
             .arg("--config")
             .arg(config)
             .args(args)
+            // Never let a test daemon talk to a service manager the test runner may live under.
+            .env_remove("NOTIFY_SOCKET")
+            .envs(env.iter().copied())
             .env("RUST_LOG", "info")
             .env_remove("JOURNAL_STREAM")
             .stdout(Stdio::null())
