@@ -112,12 +112,11 @@ fn tells_systemd_when_ready_and_when_stopping() {
     let mut buf = [0u8; 256];
     let n = socket.recv(&mut buf).expect("READY=1 within 20 s");
     assert_eq!(String::from_utf8_lossy(&buf[..n]).trim(), "READY=1");
-    assert_eq!(
-        daemon.count(&["daemon started"]),
-        1,
-        "ready is sent after start-up: {:?}",
-        daemon.log()
-    );
+    // Ready comes after start-up; the log line was written before it (the thread that
+    // collects the child's log may lag, hence the wait).
+    daemon.wait_log("the start-up line", Duration::from_secs(5), |d| {
+        d.count(&["daemon started"]) == 1
+    });
     let (status, _) = daemon.terminate();
     assert!(status.success());
     let n = socket.recv(&mut buf).expect("STOPPING=1 on shutdown");

@@ -10,30 +10,13 @@ use std::time::Duration;
 
 use frontline::feed::{ParseError, parse};
 
-use crate::support::root;
+use crate::support::{files_with_ext, root};
 
 fn corpus() -> Option<PathBuf> {
     let dir = std::env::var_os("FRONTLINE_PEER_FEEDS")
         .map(PathBuf::from)
         .unwrap_or_else(|| root().join("../shared/peer-feeds"));
     dir.is_dir().then_some(dir)
-}
-
-fn files(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|x| x == "xml" || x == "rdf" || x == "json") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 #[test]
@@ -44,7 +27,7 @@ fn every_corpus_file_parses_or_fails_cleanly() {
         );
         return;
     };
-    let files = files(&dir);
+    let files = files_with_ext(&dir, &["xml", "rdf", "json"]);
     assert!(
         files.len() > 1000,
         "expected the full corpus in {}, found {} files",

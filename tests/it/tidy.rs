@@ -3,26 +3,13 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::support::root;
+use crate::support::{files_with_ext, root};
 
 /// The command README.md gives for running the whole test suite; `.ci/run` must run it too.
 const TEST_COMMAND: &str = "cargo test --locked";
 
 fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else if p.extension().is_some_and(|e| e == "rs") {
-                out.push(p);
-            }
-        }
-    }
-    out.sort();
-    out
+    files_with_ext(dir, &["rs"])
 }
 
 fn rel(p: &Path) -> String {

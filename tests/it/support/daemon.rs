@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 pub struct Daemon {
     child: Child,
     lines: Arc<Mutex<Vec<String>>>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Daemon {
@@ -37,12 +38,16 @@ impl Daemon {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let stderr = child.stderr.take().expect("piped stderr");
         let sink = lines.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
                 sink.lock().unwrap().push(line);
             }
         });
-        Daemon { child, lines }
+        Daemon {
+            child,
+            lines,
+            reader: Some(reader),
+        }
     }
 
     pub fn pid(&self) -> u32 {
@@ -83,8 +88,10 @@ impl Daemon {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
-                // Let the reader thread drain the last lines.
-                std::thread::sleep(Duration::from_millis(50));
+                // The reader ends at EOF, once it has every line the daemon wrote.
+                if let Some(reader) = self.reader.take() {
+                    reader.join().expect("log reader thread");
+                }
                 return (status, self.log());
             }
             assert!(
