@@ -137,12 +137,11 @@ pub async fn serve(
     let writer = tokio::task::spawn_blocking(move || appender.shutdown())
         .await
         .context("joining the store writer")?;
-    let last = store.head().unwrap_or(0);
-    info!(events = last, "daemon stopped; the log is synced");
     writer.context("the store writer failed")?;
     if writer_failed {
         anyhow::bail!("the store writer stopped unexpectedly");
     }
+    info!(events = store.head().unwrap_or(0), "daemon stopped; the log is synced");
     Ok(())
 }
 

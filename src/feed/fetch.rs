@@ -94,7 +94,16 @@ impl Fetcher {
     /// Builds the HTTP client from `[poll]`: connect timeout, redirect limit, User-Agent,
     /// gzip/brotli/deflate. Proxies come from the standard environment variables.
     pub fn new(poll: &PollConfig) -> Result<Fetcher, FetchError> {
+        let mut headers = reqwest::header::HeaderMap::new();
+        // Some servers negotiate: ask for feeds first, then any XML, then anything.
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static(
+                "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
+            ),
+        );
         let client = reqwest::Client::builder()
+            .default_headers(headers)
             .user_agent(&poll.user_agent)
             .connect_timeout(poll.connect_timeout)
             .redirect(reqwest::redirect::Policy::limited(poll.max_redirects))

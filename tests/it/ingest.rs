@@ -107,9 +107,8 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
     server.set(
         "/moved.xml",
         Doc {
-            status: 200,
             content_type: "text/html",
-            body: b"<!DOCTYPE html><html><body>This site has moved</body></html>".to_vec(),
+            ..Doc::rss(&b"<!DOCTYPE html><html><body>This site has moved</body></html>"[..])
         },
     );
     let atom = crate::support::data("feeds/ministry-atom.xml");

@@ -6,6 +6,7 @@ mod compat;
 mod config_errors;
 mod crash;
 mod daemon;
+mod fetch;
 mod ingest;
 mod peer_feeds;
 mod store;

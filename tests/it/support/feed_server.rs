@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 
 /// What the server answers for one path.
@@ -17,6 +18,10 @@ pub struct Doc {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// Extra response headers.
+    pub headers: Vec<(&'static str, String)>,
+    /// How long to wait before answering.
+    pub delay: Duration,
 }
 
 impl Doc {
@@ -26,6 +31,8 @@ impl Doc {
             status: 200,
             content_type: "application/rss+xml; charset=utf-8",
             body: body.into(),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
         }
     }
 
@@ -35,14 +42,23 @@ impl Doc {
             status,
             content_type: "text/plain",
             body: Vec::new(),
+            headers: Vec::new(),
+            delay: Duration::ZERO,
         }
     }
+}
+
+/// A request the server received.
+#[derive(Clone, Debug)]
+pub struct Seen {
+    pub path: String,
+    pub headers: HeaderMap,
 }
 
 #[derive(Default)]
 struct Shared {
     docs: HashMap<String, Doc>,
-    requests: Vec<String>,
+    requests: Vec<Seen>,
 }
 
 /// A running server; dropped with the test's runtime.
@@ -79,13 +95,12 @@ impl FeedServer {
 
     /// How many requests `path` has received.
     pub fn hits(&self, path: &str) -> usize {
-        self.shared
-            .lock()
-            .unwrap()
-            .requests
-            .iter()
-            .filter(|p| *p == path)
-            .count()
+        self.requests().iter().filter(|r| r.path == path).count()
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<Seen> {
+        self.shared.lock().unwrap().requests.clone()
     }
 }
 
@@ -93,13 +108,22 @@ async fn serve(State(shared): State<Arc<Mutex<Shared>>>, req: Request) -> Respon
     let path = req.uri().path().to_string();
     let doc = {
         let mut s = shared.lock().unwrap();
-        s.requests.push(path.clone());
+        s.requests.push(Seen {
+            path: path.clone(),
+            headers: req.headers().clone(),
+        });
         s.docs.get(&path).cloned()
     };
     let doc = doc.unwrap_or_else(|| Doc::status(404));
+    if !doc.delay.is_zero() {
+        tokio::time::sleep(doc.delay).await;
+    }
     let mut resp = Response::new(Body::from(doc.body));
     *resp.status_mut() = StatusCode::from_u16(doc.status).expect("valid status");
-    resp.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.content_type));
+    let headers = resp.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.content_type));
+    for (name, value) in doc.headers {
+        headers.insert(name, HeaderValue::from_str(&value).expect("valid header value"));
+    }
     resp
 }
