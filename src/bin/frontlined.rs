@@ -11,7 +11,7 @@ use frontline::profile::Profile;
 
 /// frontlined: poll news feeds and keep the articles about one conflict as an event log.
 #[derive(Debug, Parser)]
-#[command(name = "frontlined", version, about, long_about = None)]
+#[command(name = "frontlined", version)]
 struct Args {
     /// Config file [default: $FRONTLINE_CONFIG, else /etc/frontline/frontline.toml if it
     /// exists, else config/frontline.toml]

@@ -21,7 +21,11 @@ use crate::units::ByteSize;
 
 /// frontline: follow an armed conflict from news feeds.
 #[derive(Debug, Parser)]
-#[command(name = "frontline", version, about, long_about = None)]
+#[command(
+    name = "frontline",
+    version,
+    after_help = "Exit status: 0 success, 1 a check found problems (verify), 2 an error."
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]

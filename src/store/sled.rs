@@ -6,9 +6,12 @@
 //! disagree. It must not be called from two threads at once (see `writer`): the gapless seq
 //! relies on a single writer, not on sled's `generate_id`, which jumps on reopen.
 
+use std::collections::HashSet;
+use std::ffi::OsString;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -37,6 +40,8 @@ pub struct SledStore {
     // sled's own flush ends in sync_file_range on Linux, which neither flushes the device cache
     // nor persists the file size. fsync on this handle does both (see `sync`).
     data_file: File,
+    // Blob files already fsynced (see `sync_blobs`).
+    synced_blobs: Mutex<HashSet<OsString>>,
     // Held for the store's lifetime: the lock other frontline processes test first.
     _lock: File,
 }
@@ -95,6 +100,7 @@ impl SledStore {
             by_article: tree("by_article")?,
             meta: tree("meta")?,
             data_file: File::open(path.join("db")).map_err(io(format!("opening {}", path.join("db").display())))?,
+            synced_blobs: Mutex::new(HashSet::new()),
             path: path.to_path_buf(),
             db,
             _lock: lock,
@@ -146,6 +152,49 @@ impl SledStore {
     pub fn next_seq(&self) -> Result<u64, StoreError> {
         let raw = self.meta.get(KEY_NEXT_SEQ).map_err(|e| engine("reading next_seq", e))?;
         decode_next_seq(raw.as_deref()).map_err(|reason| StoreError::Corrupt { seq: 0, reason })
+    }
+
+    // sled 0.34 writes any item larger than a quarter segment (128 KiB by default: a very long
+    // article, or a large index node) to its own file under `blobs/`, and never fsyncs that file
+    // or the directory. An acknowledged append must not depend on them, so every blob file not
+    // yet synced is fsynced here, then the directory.
+    fn sync_blobs(&self) -> Result<(), StoreError> {
+        let dir = self.path.join("blobs");
+        let io = |context: String| move |source| StoreError::Io { context, source };
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(io(format!("listing {}", dir.display()))(e)),
+        };
+        let mut synced = self
+            .synced_blobs
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut present = HashSet::new();
+        let mut fresh = false;
+        for entry in entries {
+            let entry = entry.map_err(io(format!("listing {}", dir.display())))?;
+            let name = entry.file_name();
+            if !synced.contains(&name) {
+                match File::open(entry.path()) {
+                    Ok(f) => f
+                        .sync_all()
+                        .map_err(io(format!("fsync of {}", entry.path().display())))?,
+                    // sled garbage-collects blobs concurrently; a vanished one needs nothing.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io(format!("opening {}", entry.path().display()))(e)),
+                }
+                fresh = true;
+            }
+            present.insert(name);
+        }
+        *synced = present;
+        if fresh {
+            File::open(&dir)
+                .and_then(|d| d.sync_all())
+                .map_err(io(format!("fsync of directory {}", dir.display())))?;
+        }
+        Ok(())
     }
 
     /// Size of the store on disk in bytes, as sled reports it.
@@ -352,11 +401,14 @@ impl EventLog for SledStore {
         }
     }
 
-    // The flush policy: sled's flush writes and sync_file_range()s its log; fsync on the data
-    // file then flushes the device cache and the file size, which sync_file_range does not.
-    // Only after both does an append count as acknowledged.
+    // The flush policy: sled's flush writes and sync_file_range()s its log; then the blob files
+    // it wrote are fsynced (sled never does), and last the data file, which flushes the device
+    // cache and the file size that sync_file_range leaves out. Blobs go first so that the log
+    // never becomes durable pointing at a blob that is not. Only after all of it does an append
+    // count as acknowledged.
     fn sync(&self) -> Result<(), StoreError> {
         self.db.flush().map_err(|e| engine("flushing store", e))?;
+        self.sync_blobs()?;
         self.data_file.sync_all().map_err(|source| StoreError::Io {
             context: format!("fsync of {}", self.path.join("db").display()),
             source,

@@ -22,7 +22,8 @@ use crate::store::{article, batch};
 const WRITER_ENV: &str = "FRONTLINE_CRASH_WRITER";
 
 /// The child side: appends forever (until killed), printing `ACK <seq> <event id>` after each
-/// acknowledged event. A mix of new articles, revisions and duplicates.
+/// acknowledged event. A mix of new articles, revisions, duplicates and the odd article large
+/// enough to be stored as a sled blob.
 #[test]
 fn writer() {
     let Some(dir) = std::env::var_os(WRITER_ENV) else {
@@ -43,6 +44,8 @@ fn writer() {
                     0..=1 if i > 0 => article("crash", &format!("s{start}-i{}-j0", rng.u64(0..i)), &format!("rev {i}")),
                     // A duplicate of the batch's first article.
                     2 if j > 0 => article("crash", &format!("s{start}-i{i}-j0"), "base"),
+                    // Now and then an article too big for sled's log, which goes to a blob file.
+                    3 if rng.u8(0..8) == 0 => article("crash", &guid, &"long ".repeat(40_000)),
                     _ => article("crash", &guid, "base"),
                 }
             })
