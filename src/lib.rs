@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod daemon;
 pub mod event;
+pub mod extract;
 pub mod feed;
 pub mod ingest;
 pub mod matcher;

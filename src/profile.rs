@@ -32,6 +32,88 @@ pub struct RawProfile {
     /// `[[location]]`: the gazetteer.
     #[serde(default, rename = "location")]
     pub locations: Vec<Spanned<Location>>,
+    /// `[[reporter]]`: who publishes figures (ministries, prosecutors, ombudsmen, agencies).
+    #[serde(default, rename = "reporter")]
+    pub reporters: Vec<Spanned<Reporter>>,
+    /// The conflict zone's UTC offset (`+04:00`): "noon local time" means noon here.
+    #[serde(default)]
+    pub timezone: Option<Spanned<String>>,
+    /// `[vocabulary]`: words added to the extractor's built-in English vocabulary.
+    #[serde(default)]
+    pub vocabulary: Vocabulary,
+}
+
+/// What kind of body a reporter is; the headline rules choose among reporters by kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReporterKind {
+    /// A defence ministry, army or military command.
+    Military,
+    /// A prosecutor's office.
+    Prosecutor,
+    /// An ombudsman or human-rights defender.
+    Ombudsman,
+    /// A health ministry or forensic service.
+    Health,
+    /// A president, government, foreign ministry or other official body.
+    Government,
+    /// The UN, the ICRC, a human-rights group: a third party.
+    International,
+    /// A news outlet speaking for itself.
+    Media,
+    /// Anyone else.
+    Other,
+}
+
+/// A body that publishes figures, with the side it speaks for (none for a third party).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reporter {
+    /// Reporter id (`armenia-mod`).
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The side it belongs to; absent for third parties.
+    #[serde(default)]
+    pub side: Option<String>,
+    /// What kind of body it is.
+    pub kind: ReporterKind,
+    /// The ways articles name it.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+/// Words a profile adds to the extractor's built-in English vocabulary. Every list is optional
+/// and extends, never replaces, the defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Vocabulary {
+    /// Nouns for combatants ("servicemen", "fighters").
+    pub military_nouns: Vec<String>,
+    /// Nouns for non-combatants ("civilians", "residents").
+    pub civilian_nouns: Vec<String>,
+    /// Nouns for people of unstated status ("people", "victims").
+    pub person_nouns: Vec<String>,
+    /// Words for dying ("killed", "perished").
+    pub killed_words: Vec<String>,
+    /// Words for being wounded ("wounded", "injured").
+    pub injured_words: Vec<String>,
+    /// Words for going missing.
+    pub missing_words: Vec<String>,
+    /// Words for being captured ("captured", "taken prisoner").
+    pub captured_words: Vec<String>,
+    /// Names of a truce ("ceasefire", "humanitarian truce").
+    pub ceasefire_words: Vec<String>,
+    /// Verbs of taking a place ("captured", "liberated").
+    pub capture_verbs: Vec<String>,
+    /// Verbs of losing a place ("withdrew from").
+    pub loss_verbs: Vec<String>,
+    /// Verbs of accusing ("accused", "blamed").
+    pub accuse_verbs: Vec<String>,
+    /// Verbs of denying ("denied", "rejected").
+    pub deny_verbs: Vec<String>,
+    /// Verbs of attribution ("said", "reported").
+    pub speech_verbs: Vec<String>,
 }
 
 /// One `[[topic]]` rule as written. It matches an article when every `all` group has a hit,
@@ -158,6 +240,9 @@ pub struct Location {
     pub lat: f64,
     /// Longitude in degrees.
     pub lon: f64,
+    /// The side holding it when the conflict began (whose civilians live there).
+    #[serde(default)]
+    pub held_by: Option<String>,
 }
 
 /// A validated profile.
@@ -175,6 +260,12 @@ pub struct Profile {
     pub actors: Vec<Actor>,
     /// Locations.
     pub locations: Vec<Location>,
+    /// Reporters.
+    pub reporters: Vec<Reporter>,
+    /// UTC offset of the conflict zone, in seconds east of UTC.
+    pub utc_offset_secs: i32,
+    /// Added vocabulary.
+    pub vocabulary: Vocabulary,
     /// The file it came from (not part of the hash).
     #[serde(skip)]
     pub source: PathBuf,
@@ -274,7 +365,34 @@ impl Profile {
                 );
                 return Err(err(l.span(), format!("location[{i}]"), msg));
             }
+            if let Some(side) = &loc.held_by
+                && !side_ids.contains(side)
+            {
+                let msg = format!("unknown side {side:?}; sides are {side_ids:?}");
+                return Err(err(l.span(), format!("location[{i}].held_by"), msg));
+            }
         }
+        let mut reporter_ids = BTreeSet::new();
+        for (i, r) in raw.reporters.iter().enumerate() {
+            let rep = r.get_ref();
+            check_id(&rep.id, &mut reporter_ids).map_err(|m| err(r.span(), format!("reporter[{i}].id"), m))?;
+            if let Some(side) = &rep.side
+                && !side_ids.contains(side)
+            {
+                let msg = format!("unknown side {side:?}; sides are {side_ids:?}");
+                return Err(err(r.span(), format!("reporter[{i}].side"), msg));
+            }
+        }
+        let utc_offset_secs = match &raw.timezone {
+            None => 0,
+            Some(tz) => parse_offset(tz.get_ref()).ok_or_else(|| {
+                let msg = format!(
+                    "invalid UTC offset {:?}: write it like \"+04:00\" or \"-05:30\"",
+                    tz.get_ref()
+                );
+                err(tz.span(), "timezone".into(), msg)
+            })?,
+        };
 
         Ok(Profile {
             id: raw.id.into_inner(),
@@ -283,6 +401,9 @@ impl Profile {
             sides: raw.sides.into_iter().map(Spanned::into_inner).collect(),
             actors: raw.actors.into_iter().map(Spanned::into_inner).collect(),
             locations: raw.locations.into_iter().map(Spanned::into_inner).collect(),
+            reporters: raw.reporters.into_iter().map(Spanned::into_inner).collect(),
+            utc_offset_secs,
+            vocabulary: raw.vocabulary,
             source: path.to_path_buf(),
         })
     }
@@ -296,6 +417,25 @@ impl Profile {
         let canonical = serde_json::to_vec(self).expect("invariant: a Profile always serializes to JSON");
         blake3::hash(&canonical).to_hex()[..16].to_string()
     }
+}
+
+// "+04:00", "-05:30", "Z" or "UTC" → seconds east of UTC.
+fn parse_offset(s: &str) -> Option<i32> {
+    let s = s.trim();
+    if s.eq_ignore_ascii_case("z") || s.eq_ignore_ascii_case("utc") {
+        return Some(0);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if !(0..=14).contains(&h) || !(0..=59).contains(&m) {
+        return None;
+    }
+    Some(sign * (h * 3600 + m * 60))
 }
 
 fn check_id(id: &str, seen: &mut BTreeSet<String>) -> Result<(), String> {

@@ -5,6 +5,7 @@
 //! Exit status: 0 success, 1 a check found problems (`verify`), 2 an error.
 
 pub mod events;
+pub mod extract;
 pub mod render;
 pub mod verify;
 
@@ -16,6 +17,7 @@ use anyhow::{Context as _, anyhow};
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Config};
+use crate::profile::Profile;
 use crate::store::{SledStore, StoreError};
 use crate::units::ByteSize;
 
@@ -54,6 +56,8 @@ pub enum Command {
     Events(events::Args),
     /// Check the log for damage: checksums, gaps, index consistency
     Verify(verify::Args),
+    /// Show the facts the extractor finds in one article's text
+    Extract(extract::Args),
 }
 
 /// Exit status for a check that found problems.
@@ -67,6 +71,7 @@ pub fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Events(args) => events::run(args, &ctx),
         Command::Verify(args) => verify::run(args, &ctx),
+        Command::Extract(args) => extract::run(args, &ctx),
     };
     match result {
         Ok(code) => code,
@@ -105,6 +110,30 @@ impl Context {
         let config = Config::load(&path)
             .with_context(|| "finding the store (pass --store PATH to skip the config)".to_string())?;
         Ok(config.store.path)
+    }
+
+    /// The config, from `--config` or the default path.
+    pub fn config(&self) -> anyhow::Result<Config> {
+        let path = self.global.config.clone().unwrap_or_else(config::default_path);
+        Ok(Config::load(&path)?)
+    }
+
+    /// The profile: `explicit` if given, else the one the config names.
+    pub fn profile(&self, explicit: Option<&std::path::Path>) -> anyhow::Result<Profile> {
+        match explicit {
+            Some(p) => Ok(Profile::load(p)?),
+            None => {
+                let config = self
+                    .config()
+                    .context("finding the profile (pass --profile FILE to skip the config)")?;
+                Profile::load(&config.profile_path).with_context(|| {
+                    format!(
+                        "loading the profile named by [profile] path in {}",
+                        config.source.display()
+                    )
+                })
+            }
+        }
     }
 
     /// Opens the existing store for reading, with a clear message when the daemon holds it or

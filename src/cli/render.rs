@@ -11,6 +11,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::event::{ArticlePayload, EventType, Producer, Source, StoredEvent};
+use crate::extract::Extraction;
 use crate::store::VerifyReport;
 
 fn time_us(us: i64) -> Option<DateTime<Utc>> {
@@ -103,4 +104,102 @@ pub fn verify_text(store: &Path, r: &VerifyReport) -> String {
         let _ = writeln!(s, "damaged: {n} problem{} found", if n == 1 { "" } else { "s" });
     }
     s
+}
+
+/// What the extractor found, as readable text: one line per fact, with its sentence.
+pub fn extraction_text(x: &Extraction) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "relevant: {}{}",
+        if x.relevant { "yes" } else { "no" },
+        if x.matched_rules.is_empty() {
+            String::new()
+        } else {
+            format!(" (rules: {})", x.matched_rules.join(", "))
+        }
+    );
+    let opt = |o: &Option<String>| o.clone().unwrap_or_else(|| "-".into());
+    if !x.casualties.is_empty() {
+        let _ = writeln!(s, "\ncasualties:");
+        for c in &x.casualties {
+            let _ = writeln!(
+                s,
+                "  {} {} {} party={} bound={} scope={} location={} as_of={} reported_by={}\n    \"{}\"",
+                c.count,
+                serde_name(&c.outcome),
+                serde_name(&c.group),
+                opt(&c.party),
+                serde_name(&c.bound),
+                serde_name(&c.scope),
+                opt(&c.location),
+                c.as_of,
+                opt(&c.reported_by),
+                c.evidence
+            );
+        }
+    }
+    if !x.ceasefire.is_empty() {
+        let _ = writeln!(s, "\nceasefire:");
+        for c in &x.ceasefire {
+            let _ = writeln!(
+                s,
+                "  {} brokers=[{}] effective_at={} by={} against={}\n    \"{}\"",
+                serde_name(&c.status),
+                c.brokers.join(","),
+                opt(&c.effective_at),
+                opt(&c.by),
+                opt(&c.against),
+                c.evidence
+            );
+        }
+    }
+    if !x.control.is_empty() {
+        let _ = writeln!(s, "\ncontrol:");
+        for c in &x.control {
+            let _ = writeln!(
+                s,
+                "  {} {} side={} claimed_by={}\n    \"{}\"",
+                c.location,
+                serde_name(&c.change),
+                opt(&c.side),
+                opt(&c.claimed_by),
+                c.evidence
+            );
+        }
+    }
+    if !x.claims.is_empty() {
+        let _ = writeln!(s, "\nclaims:");
+        for c in &x.claims {
+            let _ = writeln!(
+                s,
+                "  {} by={} against={} about=\"{}\"",
+                serde_name(&c.kind),
+                c.by,
+                opt(&c.against),
+                c.about
+            );
+        }
+    }
+    if !x.actors.is_empty() {
+        let list: Vec<String> = x.actors.iter().map(|a| format!("{} ({})", a.id, a.mentions)).collect();
+        let _ = writeln!(s, "\nactors: {}", list.join(", "));
+    }
+    if !x.locations.is_empty() {
+        let list: Vec<String> = x
+            .locations
+            .iter()
+            .map(|l| format!("{} ({})", l.id, l.mentions))
+            .collect();
+        let _ = writeln!(s, "locations: {}", list.join(", "));
+    }
+    s
+}
+
+/// The serde name of a unit enum value ("killed", "at_least").
+pub fn serde_name<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
 }

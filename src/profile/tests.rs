@@ -48,21 +48,8 @@ fn shipped_profile_is_valid_and_complete() {
         ids(vec!["armenia", "azerbaijan"])
     );
     for actor in [
-        "armenia",
-        "azerbaijan",
-        "nagorno-karabakh",
-        "russia",
-        "turkey",
-        "france",
-        "united-states",
-        "iran",
-        "osce-minsk-group",
-        "syria",
-        "israel",
-        "georgia",
-        "european-union",
-        "united-nations",
-        "icrc",
+        "armenia", "azerbaijan", "nagorno-karabakh", "russia", "turkey", "france", "united-states", "iran",
+        "osce-minsk-group", "syria", "israel", "georgia", "european-union", "united-nations", "icrc",
     ] {
         assert!(
             p.actors.iter().any(|a| a.id == actor),
@@ -70,25 +57,8 @@ fn shipped_profile_is_valid_and_complete() {
         );
     }
     for place in [
-        "stepanakert",
-        "shusha",
-        "hadrut",
-        "martuni",
-        "martakert",
-        "ganja",
-        "tartar",
-        "barda",
-        "agdam",
-        "fuzuli",
-        "jabrayil",
-        "zangilan",
-        "qubadli",
-        "lachin",
-        "kalbajar",
-        "mingachevir",
-        "goris",
-        "yerevan",
-        "baku",
+        "stepanakert", "shusha", "hadrut", "martuni", "martakert", "ganja", "tartar", "barda", "agdam", "fuzuli",
+        "jabrayil", "zangilan", "qubadli", "lachin", "kalbajar", "mingachevir", "goris", "yerevan", "baku",
     ] {
         assert!(
             p.locations.iter().any(|l| l.id == place),

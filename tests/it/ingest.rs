@@ -145,12 +145,7 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
     // Two polls of every feed: the second must append nothing new.
     wait_for("two polls of every feed", Duration::from_secs(30), || {
         [
-            "caucasus-wire",
-            "defence-bulletin",
-            "broken",
-            "moved",
-            "nobody-home",
-            "missing-file",
+            "caucasus-wire", "defence-bulletin", "broken", "moved", "nobody-home", "missing-file",
         ]
         .iter()
         .all(|f| polls(f) >= 2)

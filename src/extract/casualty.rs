@@ -1,0 +1,731 @@
+//! Casualty figures: for each cardinal number in a sentence, whether it counts people who were
+//! killed, wounded, went missing or were captured, and then whose people, how exact, running
+//! total or one event, where, and by whose count.
+//!
+//! Pure rules over one analysed `Sentence`. A number must be followed by a person noun (or stand
+//! in a toll phrase, or before an outcome word like "16 killed") and be tied to an outcome word;
+//! years, ages, dates, distances, money, vague amounts and subsets ("including two children")
+//! never count.
+
+use std::ops::Range;
+
+use super::lexicon::{Lexicon, Phrases};
+use super::numbers::Number;
+use super::text::{Kind, Token};
+use super::{Bound, Casualty, Group, Outcome, Scope, Sentence};
+
+// Words that may stand between a number and its noun: "16 more Armenian servicemen".
+const MODIFIERS: &[&str] = &[
+    "more", "other", "additional", "further", "young", "elderly", "local", "ethnic", "unarmed", "innocent", "peaceful",
+    "civilian", "military", "army", "armed", "enemy", "own", "separatist", "separatists", "seriously", "severely",
+    "badly", "critically", "lightly", "slightly", "newly", "wounded", "injured", "identified", "unidentified",
+    "active", "regular", "reserve", "volunteer", "foreign", "syrian", "special", "forces",
+];
+// Words after a number that make it something other than a count of people.
+const UNITS: &[&str] = &[
+    "percent", "per", "%", "km", "kilometres", "kilometers", "kilometre", "kilometer", "miles", "mile", "metres",
+    "meters", "metre", "meter", "hectares", "tonnes", "tons", "dollars", "euros", "manats", "manat", "drams", "dram",
+    "rubles", "roubles", "pounds", "million", "billion", "trillion", "days", "day", "hours", "hour", "minutes",
+    "weeks", "week", "months", "month", "years", "year", "times", "am", "pm", "a.m", "p.m", "gmt", "utc", "mm", "mph",
+];
+const CURRENCY: &[&str] = &["$", "€", "£", "₼", "₽", "֏"];
+// Words that introduce a subset of a figure already counted.
+const SUBSET: &[&str] = &["including", "among", "of", "whom", "incl"];
+// Words marking a running total.
+const CUMULATIVE: &[&str] = &[
+    "since", "so far", "in total", "in all", "total", "overall", "to date", "altogether", "cumulative", "toll",
+    "has risen to", "rose to", "risen to", "bringing", "the number of", "losses", "list of", "names of", "thus far",
+    "up to now", "until now", "throughout", "during the war", "during the conflict", "in the war",
+];
+// Nouns of one event; "the toll from the strike" is that strike's.
+const INCIDENT_NOUNS: &[&str] = &[
+    "strike", "strikes", "attack", "attacks", "shelling", "bombing", "blast", "explosion", "missile", "rocket", "raid",
+    "ambush", "airstrike", "bombardment", "incident", "assault",
+];
+const TOLL_WORDS: &[&str] = &["toll", "tally", "losses", "deaths", "fatalities", "dead"];
+const BETWEEN_TOLL_AND_NUMBER: &[&str] = &[
+    "rose", "risen", "rises", "reached", "reaches", "climbed", "climbs", "stands", "stood", "stand", "hit", "hits",
+    "increased", "jumped", "grew", "is", "was", "has", "had", "have", "now", "at", "to", "of", "been", "further",
+    "put", "puts", "totalled", "totaled", "total", "amounted", "amount", "as", "high", "tops", "topped", "passed",
+    "exceeded", "surpassed", "nearly", "almost", "about", "around", "over", "more", "than", "at least", "least",
+    "some", "approximately", "roughly",
+];
+
+struct NounPhrase {
+    group: Option<Group>,
+    /// "100 wounded soldiers": the outcome given as an adjective.
+    adj_outcome: Option<Outcome>,
+    party: Option<String>,
+    /// "its", "their", "our": the reporter's own people.
+    own: bool,
+    /// "enemy": the other side's people.
+    enemy: bool,
+    /// "others", "of them": the people of the previous figure.
+    inherits: bool,
+    end: usize,
+}
+
+/// Casualty facts of one sentence.
+pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
+    let toks = &s.toks;
+    let mut out: Vec<Casualty> = Vec::new();
+    if s.historical {
+        return out;
+    }
+    for (idx, n) in s.numbers.iter().enumerate() {
+        if !could_count_people(toks, n) || is_subset(toks, n) {
+            continue;
+        }
+        let next_number = s.numbers.get(idx + 1).map(|m| m.toks.start).unwrap_or(toks.len());
+        let np = noun_phrase(s, lex, n.toks.end);
+        let after = np.as_ref().map_or(n.toks.end, |p| p.end);
+        let (mut outcome, agent_before) = match outcome_before(toks, n.toks.start) {
+            Some((o, verb)) => (Some(o), Some(verb)),
+            None => (None, None),
+        };
+        let toll = toll_before(toks, n.toks.start);
+        if outcome.is_none() {
+            outcome = outcome_after(s, lex, after, next_number);
+        }
+        if outcome.is_none() {
+            outcome = np.as_ref().and_then(|p| p.adj_outcome);
+        }
+        if outcome.is_none()
+            && let Some(t) = &toll
+        {
+            outcome = Some(t.outcome);
+        }
+        let Some(outcome) = outcome else { continue };
+        // Without a person noun, a figure counts only in a toll phrase, right before an outcome
+        // word ("16 killed"), or after an active verb in a sentence that already counted people.
+        let has_noun = np.as_ref().is_some_and(|p| p.group.is_some() || p.inherits);
+        let bare_ok =
+            toll.is_some() || starts_outcome(toks, lex, n.toks.end) || (agent_before.is_some() && !out.is_empty());
+        if !has_noun && !bare_ok {
+            continue;
+        }
+        let previous = out.last();
+        let inherits = np.as_ref().is_some_and(|p| p.inherits) || (!has_noun && toll.is_none() && previous.is_some());
+        let mut group = np
+            .as_ref()
+            .and_then(|p| p.group)
+            .or_else(|| toll.as_ref().and_then(|t| t.group))
+            .or_else(|| if inherits { previous.map(|p| p.group) } else { None })
+            .unwrap_or(Group::Unknown);
+        if group == Group::Unknown && toll.is_some() && toks[..n.toks.start].iter().any(|t| t.is("losses")) {
+            group = Group::Military;
+        }
+
+        let attribution = s.attribution_for(n.toks.start);
+        let reporter = attribution.and_then(|a| a.reporter.clone());
+        let reporter_side = reporter.as_ref().and_then(|r| r.side.clone());
+        let scope = scope(s);
+        let location = s
+            .place_near(lex, n.toks.start, attribution.map(|a| &a.toks))
+            .or(if scope == Scope::Incident {
+                s.context_location
+            } else {
+                None
+            })
+            .map(|i| lex.profile.locations[i].id.clone());
+        let ctx = PartyContext {
+            np: np.as_ref(),
+            own: np.as_ref().is_some_and(|p| p.own) || toll.as_ref().is_some_and(|t| t.own),
+            toll_phrase: toll.as_ref().map(|t| t.phrase.clone()),
+            agent_verb: agent_before,
+            reporter_side: reporter_side.as_deref(),
+            attribution: attribution.map(|a| a.toks.clone()),
+            location: location.as_deref(),
+            group,
+        };
+        let party = party(s, lex, n, &ctx).or_else(|| {
+            if inherits {
+                previous.and_then(|p| p.party.clone())
+            } else {
+                None
+            }
+        });
+
+        let figure = toks[n.toks.start].span.start..toks[n.toks.end - 1].span.end;
+        out.push(Casualty {
+            count: n.value,
+            outcome,
+            group,
+            party,
+            bound: bound(toks, n.toks.start),
+            scope,
+            location,
+            reported_by: attribution.filter(|a| a.reporter.is_some()).map(|a| a.text.clone()),
+            reporter,
+            as_of: as_of(s),
+            evidence: s.evidence(),
+            span: s.span_pair(),
+            figure: [figure.start, figure.end],
+        });
+    }
+    out
+}
+
+// Years, ages, dates, times, distances and money are never counts of people.
+fn could_count_people(toks: &[Token], n: &Number) -> bool {
+    let prev = n.toks.start.checked_sub(1).map(|i| &toks[i]);
+    let next = toks.get(n.toks.end);
+    let next2 = toks.get(n.toks.end + 1);
+    let t = &toks[n.toks.start];
+    // A year: four digits without a comma, unless people follow it directly.
+    if !n.in_words && (1900..=2100).contains(&n.value) && !t.norm.contains(',') {
+        return false;
+    }
+    if prev.is_some_and(|p| CURRENCY.contains(&p.norm.as_str()) || p.is("aged") || p.is("age") || is_month(p)) {
+        return false;
+    }
+    if next.is_some_and(|x| UNITS.contains(&x.norm.as_str()) || is_month(x)) {
+        return false;
+    }
+    // "12-year-old", "65 years old"
+    if next.is_some_and(|x| x.is_punct('-')) && next2.is_some_and(|x| x.is("year") || x.is("years")) {
+        return false;
+    }
+    // "one of them", "one another", "no one"
+    if n.value == 1 && n.in_words && (next.is_some_and(|x| x.is("another")) || prev.is_some_and(|p| p.is("no"))) {
+        return false;
+    }
+    true
+}
+
+fn is_month(t: &Token) -> bool {
+    t.kind == Kind::Word
+        && t.upper
+        && matches!(
+            t.norm.as_str(),
+            "january"
+                | "february"
+                | "march"
+                | "april"
+                | "may"
+                | "june"
+                | "july"
+                | "august"
+                | "september"
+                | "october"
+                | "november"
+                | "december"
+                | "jan"
+                | "feb"
+                | "mar"
+                | "apr"
+                | "jun"
+                | "jul"
+                | "aug"
+                | "sep"
+                | "sept"
+                | "oct"
+                | "nov"
+                | "dec"
+        )
+}
+
+// "including two children", "among them three women", "of whom 12 were civilians": a part of a
+// figure already counted.
+fn is_subset(toks: &[Token], n: &Number) -> bool {
+    let start = n.toks.start;
+    let window = &toks[start.saturating_sub(3)..start];
+    window.iter().any(|t| SUBSET.contains(&t.norm.as_str()) && !t.is("of"))
+        || (start >= 2 && toks[start - 2].is("of") && toks[start - 1].is("whom"))
+        || (start >= 1 && toks[start - 1].is("whom"))
+}
+
+fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhrase> {
+    let toks = &s.toks;
+    let mut np = NounPhrase {
+        group: None,
+        adj_outcome: None,
+        party: None,
+        own: false,
+        enemy: false,
+        inherits: false,
+        end: start,
+    };
+    let mut hint: Option<Group> = None;
+    let mut j = start;
+    // Partitive: "one of the soldiers", "two of its servicemen", "three of them".
+    if toks.get(j).is_some_and(|t| t.is("of")) {
+        j += 1;
+        match toks.get(j).map(|t| t.norm.as_str()) {
+            Some("them" | "those" | "these" | "whom") => {
+                np.inherits = true;
+                np.end = j + 1;
+                return Some(np);
+            }
+            Some("the" | "its" | "their" | "our" | "his" | "her") => {
+                np.own = matches!(toks[j].norm.as_str(), "its" | "their" | "our");
+                j += 1;
+            }
+            _ => return None,
+        }
+    }
+    for _ in 0..6 {
+        let Some(t) = toks.get(j) else { break };
+        if let Some(m) = s.sides.iter().find(|m| m.toks.start == j) {
+            np.party = Some(lex.profile.sides[m.entry].id.clone());
+            j = m.toks.end;
+            continue;
+        }
+        // A place as an adjective: "Stepanakert residents", "Nagorno-Karabakh servicemen".
+        if let Some(m) = s.locations.iter().find(|m| m.toks.start == j)
+            && let Some(held) = lex.profile.locations[m.entry].held_by.clone()
+        {
+            np.party = Some(held);
+            j = m.toks.end;
+            continue;
+        }
+        match t.norm.as_str() {
+            "its" | "their" | "our" => np.own = true,
+            "enemy" => np.enemy = true,
+            "civilian" => hint = Some(Group::Civilian),
+            "wounded" | "injured" => np.adj_outcome = Some(Outcome::Injured),
+            "dead" | "killed" => np.adj_outcome = Some(Outcome::Killed),
+            "military" | "army" | "armed" => hint = Some(Group::Military),
+            w if MODIFIERS.contains(&w) => {}
+            "-" if t.kind == Kind::Punct => {}
+            _ => break,
+        }
+        j += 1;
+    }
+    let noun = |p: &Phrases| p.at(toks, j);
+    if let Some(end) = noun(&lex.vocab.military) {
+        np.group = Some(Group::Military);
+        np.end = end;
+    } else if let Some(end) = noun(&lex.vocab.civilian) {
+        np.group = Some(Group::Civilian);
+        np.end = end;
+    } else if let Some(end) = noun(&lex.vocab.person) {
+        np.end = end;
+        if toks[j].is("others") {
+            np.inherits = true;
+            np.group = hint;
+        } else {
+            np.group = Some(hint.unwrap_or(Group::Unknown));
+        }
+    } else {
+        // No noun ("16 killed"); adjectives alone may still say who ("45 civilian deaths").
+        np.group = hint;
+        np.end = start;
+        np.adj_outcome = None;
+        if np.party.is_none() && hint.is_none() && !np.own && !np.enemy {
+            return None;
+        }
+    }
+    Some(np)
+}
+
+// An outcome word right at `i` (after optional adverbs): "16 killed", "45 dead".
+fn starts_outcome(toks: &[Token], lex: &Lexicon, mut i: usize) -> bool {
+    while toks.get(i).is_some_and(|t| {
+        matches!(
+            t.norm.as_str(),
+            "were" | "was" | "have" | "had" | "been" | "more" | "others"
+        )
+    }) {
+        i += 1;
+    }
+    outcome_at(toks, lex, i).is_some()
+}
+
+fn outcome_at(toks: &[Token], lex: &Lexicon, i: usize) -> Option<(Outcome, usize)> {
+    let v = &lex.vocab;
+    [
+        (Outcome::Killed, &v.killed),
+        (Outcome::Injured, &v.injured),
+        (Outcome::Missing, &v.missing),
+        (Outcome::Captured, &v.captured),
+    ]
+    .into_iter()
+    .filter_map(|(o, p)| p.at(toks, i).map(|end| (o, end)))
+    .max_by_key(|&(_, end)| end)
+}
+
+// An outcome after the noun phrase, before the clause moves on to another figure.
+fn outcome_after(s: &Sentence<'_>, lex: &Lexicon, from: usize, next_number: usize) -> Option<Outcome> {
+    let toks = &s.toks;
+    let limit = (from + 12).min(toks.len());
+    let mut k = from;
+    while k < limit {
+        let t = &toks[k];
+        if t.kind == Kind::Punct && matches!(t.norm.as_str(), ";" | ":" | "." | "?" | "!") {
+            return None;
+        }
+        // Another figure of its own starts here ("... and 34 others were injured").
+        if k >= next_number && s.numbers.iter().any(|m| m.toks.start == k && !is_subset(toks, m)) {
+            return None;
+        }
+        if matches!(
+            t.norm.as_str(),
+            "while" | "whereas" | "after" | "when" | "as" | "because" | "who" | "which"
+        ) {
+            return None;
+        }
+        if let Some((o, _)) = outcome_at(toks, lex, k) {
+            // "were not killed", "no one was hurt"
+            if k > 0 && (toks[k - 1].is("not") || toks[k - 1].is("never")) {
+                return None;
+            }
+            return Some(o);
+        }
+        k += 1;
+    }
+    None
+}
+
+// An outcome verb before the figure: "killing nine civilians", "wounded 34", "lost 16
+// servicemen", "the bodies of 30 soldiers". Returns the outcome and the verb's token.
+fn outcome_before(toks: &[Token], start: usize) -> Option<(Outcome, usize)> {
+    if start >= 2
+        && toks[start - 1].is("of")
+        && matches!(
+            toks[start - 2].norm.as_str(),
+            "bodies" | "deaths" | "death" | "remains" | "lives" | "names"
+        )
+    {
+        return Some((Outcome::Killed, start - 2));
+    }
+    let mut k = start;
+    // Skip the bound: "killing at least nine".
+    let mut skipped = 0;
+    while k > 0 && skipped < 3 && is_bound_word(&toks[k - 1]) {
+        k -= 1;
+        skipped += 1;
+    }
+    let prev = k.checked_sub(1)?;
+    let t = &toks[prev];
+    let o = match t.norm.as_str() {
+        "killing" | "killed" | "kill" | "kills" => Outcome::Killed,
+        "wounding" | "wounded" | "injuring" | "injured" | "wound" | "injure" => Outcome::Injured,
+        "capturing" | "captured" | "capture" => Outcome::Captured,
+        "lost" | "lose" | "loses" | "losing" => Outcome::Killed,
+        _ => return None,
+    };
+    Some((o, prev))
+}
+
+// "the death toll rose to 45", "a toll of 45", "losses stand at 2,783", "the number of dead
+// reached 80": the figure is a toll. Returns the outcome and the group the words give.
+struct Toll {
+    outcome: Outcome,
+    group: Option<Group>,
+    /// The toll phrase, from a little before the toll word to the figure.
+    phrase: Range<usize>,
+    /// "its death toll", "the toll among their servicemen": the reporter's own people.
+    own: bool,
+}
+
+fn toll_before(toks: &[Token], start: usize) -> Option<Toll> {
+    let mut k = start;
+    let mut steps = 0;
+    while k > 0 && steps < 12 {
+        let t = &toks[k - 1];
+        if TOLL_WORDS.contains(&t.norm.as_str()) || (t.is("number") && toks.get(k).is_some_and(|n| n.is("of"))) {
+            let window = &toks[k.saturating_sub(4)..(k + 3).min(toks.len())];
+            let outcome = if window
+                .iter()
+                .any(|w| matches!(w.norm.as_str(), "wounded" | "injured" | "injuries"))
+            {
+                Outcome::Injured
+            } else {
+                Outcome::Killed
+            };
+            // "the number of" needs a casualty word after it.
+            if t.is("number")
+                && !window.iter().any(|w| {
+                    matches!(
+                        w.norm.as_str(),
+                        "dead" | "killed" | "deaths" | "victims" | "fatalities" | "wounded" | "injured"
+                    )
+                })
+            {
+                return None;
+            }
+            let phrase = &toks[k.saturating_sub(4)..start];
+            let group = if phrase.iter().any(|w| w.is("civilian") || w.is("civilians")) {
+                Some(Group::Civilian)
+            } else if phrase.iter().any(|w| {
+                matches!(
+                    w.norm.as_str(),
+                    "military" | "army" | "servicemen" | "soldiers" | "troops" | "fighters"
+                )
+            }) {
+                Some(Group::Military)
+            } else {
+                None
+            };
+            let own = phrase
+                .iter()
+                .any(|w| matches!(w.norm.as_str(), "its" | "their" | "our"));
+            return Some(Toll {
+                outcome,
+                group,
+                own,
+                phrase: k.saturating_sub(4)..start,
+            });
+        }
+        let skippable = BETWEEN_TOLL_AND_NUMBER.contains(&t.norm.as_str())
+            || matches!(
+                t.norm.as_str(),
+                "among" | "its" | "their" | "our" | "servicemen" | "soldiers" | "troops" | "civilians" | "fighters"
+            )
+            // Names inside the phrase: "the toll among Nagorno-Karabakh servicemen".
+            || (t.kind == Kind::Word && t.upper)
+            // The event the toll is of: "the toll from Sunday's strike on Ganja".
+            || INCIDENT_NOUNS.contains(&t.norm.as_str())
+            || matches!(t.norm.as_str(), "from" | "on" | "in" | "near" | "after" | "overnight" | "drone" | "artillery" | "a" | "an")
+            || t.is_punct('-')
+            || t.is("dead")
+            || t.is("the")
+            || (t.kind == Kind::Punct && t.norm == ",")
+            || matches!(
+                t.norm.as_str(),
+                "civilian" | "military" | "death" | "injury" | "casualty"
+            );
+        if !skippable {
+            return None;
+        }
+        k -= 1;
+        steps += 1;
+    }
+    None
+}
+
+fn is_bound_word(t: &Token) -> bool {
+    matches!(
+        t.norm.as_str(),
+        "at" | "least"
+            | "most"
+            | "more"
+            | "than"
+            | "over"
+            | "about"
+            | "around"
+            | "some"
+            | "nearly"
+            | "almost"
+            | "approximately"
+            | "roughly"
+            | "an"
+            | "estimated"
+            | "up"
+            | "to"
+            | "fewer"
+            | "less"
+            | "under"
+            | "as"
+            | "many"
+            | "just"
+            | "well"
+            | "upwards"
+            | "another"
+            | "further"
+            | "close"
+    )
+}
+
+fn bound(toks: &[Token], start: usize) -> Bound {
+    let w = |back: usize| start.checked_sub(back).map(|i| toks[i].norm.as_str()).unwrap_or("");
+    match (w(2), w(1)) {
+        ("at", "least") => Bound::AtLeast,
+        ("at", "most") | ("up", "to") | ("fewer", "than") | ("less", "than") | ("no", "more") => Bound::AtMost,
+        ("more", "than") | ("upwards", "of") | ("in", "excess") => Bound::MoreThan,
+        ("as", "many") => Bound::AtMost,
+        ("close", "to") => Bound::Approx,
+        (_, "over") => Bound::MoreThan,
+        (_, "under") => Bound::AtMost,
+        (_, "about" | "around" | "some" | "nearly" | "almost" | "approximately" | "roughly" | "estimated") => {
+            Bound::Approx
+        }
+        _ => {
+            // "more than" with "as many as" three back: "as many as 100".
+            if w(3) == "as" && w(2) == "many" && w(1) == "as" {
+                Bound::AtMost
+            } else {
+                Bound::Exact
+            }
+        }
+    }
+}
+
+fn scope(s: &Sentence<'_>) -> Scope {
+    let toks = &s.toks;
+    let has_phrase = |p: &str| {
+        let words: Vec<&str> = p.split(' ').collect();
+        toks.windows(words.len())
+            .any(|w| w.iter().zip(&words).all(|(t, x)| t.norm == *x))
+    };
+    // "the toll from Sunday's strike": one event's toll.
+    let incident = toks.iter().enumerate().any(|(i, t)| {
+        (t.is("from") || t.is("in"))
+            && toks[i + 1..(i + 5).min(toks.len())]
+                .iter()
+                .any(|n| INCIDENT_NOUNS.contains(&n.norm.as_str()))
+    });
+    if incident && !has_phrase("since") && !has_phrase("so far") && !has_phrase("in total") {
+        return Scope::Incident;
+    }
+    if CUMULATIVE.iter().any(|p| has_phrase(p)) {
+        Scope::Cumulative
+    } else {
+        Scope::Incident
+    }
+}
+
+// The date a figure stands for: a date the sentence states ("on Sunday", "as of October 14"),
+// but not the start of a period ("since September 27"); else the publication date.
+fn as_of(s: &Sentence<'_>) -> chrono::NaiveDate {
+    s.dates
+        .iter()
+        .find(|w| {
+            w.toks.start == 0
+                || !matches!(
+                    s.toks[w.toks.start - 1].norm.as_str(),
+                    "since" | "from" | "after" | "before" | "until" | "till"
+                )
+        })
+        .map(|w| w.date)
+        .unwrap_or(s.published)
+}
+
+struct PartyContext<'a> {
+    np: Option<&'a NounPhrase>,
+    own: bool,
+    toll_phrase: Option<Range<usize>>,
+    agent_verb: Option<usize>,
+    reporter_side: Option<&'a str>,
+    attribution: Option<Range<usize>>,
+    location: Option<&'a str>,
+    group: Group,
+}
+
+// Whose people a figure counts, from the strongest evidence to the weakest.
+fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> Option<String> {
+    let toks = &s.toks;
+    let other = |side: &str| -> Option<String> {
+        let sides = &lex.profile.sides;
+        if sides.len() == 2 {
+            sides.iter().find(|x| x.id != side).map(|x| x.id.clone())
+        } else {
+            None
+        }
+    };
+    let outside_attribution = |m: &&super::lexicon::Mention| {
+        c.attribution
+            .as_ref()
+            .is_none_or(|a| m.toks.end <= a.start || m.toks.start >= a.end)
+    };
+    let side_id = |m: &super::lexicon::Mention| lex.profile.sides[m.entry].id.clone();
+    // "426 Armenian servicemen"
+    if let Some(p) = c.np.and_then(|p| p.party.clone()) {
+        return Some(p);
+    }
+    // "the death toll among Nagorno-Karabakh servicemen"
+    if let Some(phrase) = &c.toll_phrase {
+        if let Some(m) = s
+            .sides
+            .iter()
+            .filter(outside_attribution)
+            .find(|m| m.toks.start >= phrase.start && m.toks.end <= phrase.end)
+        {
+            return Some(side_id(m));
+        }
+        let place = s
+            .locations
+            .iter()
+            .filter(outside_attribution)
+            .find(|m| m.toks.start >= phrase.start && m.toks.end <= phrase.end);
+        if let Some(held) = place.and_then(|m| lex.profile.locations[m.entry].held_by.clone()) {
+            return Some(held);
+        }
+    }
+    let np_end = c.np.map_or(n.toks.end, |p| p.end);
+    // "on the Armenian side", "among Azerbaijani servicemen", "of the Azerbaijani army"
+    for k in np_end..(np_end + 10).min(toks.len()) {
+        if matches!(
+            toks[k].norm.as_str(),
+            "side" | "army" | "forces" | "servicemen" | "soldiers" | "civilians"
+        ) && let Some(m) = s.sides.iter().find(|m| m.toks.end == k)
+            && m.toks.start >= 1
+            && matches!(toks[m.toks.start - 1].norm.as_str(), "the" | "among")
+        {
+            return Some(side_id(m));
+        }
+    }
+    // "Azerbaijan's military losses rose to 2,783": a possessive side just before the figure.
+    let before = n.toks.start.saturating_sub(5)..n.toks.start;
+    if let Some(m) = s
+        .sides
+        .iter()
+        .filter(outside_attribution)
+        .rev()
+        .find(|m| m.toks.start >= before.start && m.toks.end <= before.end && toks[m.toks.end - 1].possessive)
+    {
+        return Some(side_id(m));
+    }
+    if c.own {
+        return c.reporter_side.map(String::from);
+    }
+    if c.np.is_some_and(|p| p.enemy) {
+        return c.reporter_side.and_then(other);
+    }
+    // "Azerbaijani shelling killed nine civilians": the people of the side opposite the agent;
+    // "Armenia lost 16 servicemen": the agent's own.
+    if let Some(verb) = c.agent_verb {
+        let clause_start = toks[..verb]
+            .iter()
+            .rposition(|t| t.kind == Kind::Punct && matches!(t.norm.as_str(), "," | ";" | ":"))
+            .map_or(0, |i| i + 1);
+        let agent = s
+            .sides
+            .iter()
+            .filter(outside_attribution)
+            .rev()
+            .find(|m| m.toks.start >= clause_start && m.toks.end <= verb)
+            .map(side_id)
+            .or_else(|| {
+                // "it", "its forces", "we": the reporter.
+                toks[clause_start..verb]
+                    .iter()
+                    .any(|t| matches!(t.norm.as_str(), "it" | "its" | "we" | "our"))
+                    .then(|| c.reporter_side.map(String::from))
+                    .flatten()
+            });
+        if let Some(a) = agent {
+            return if matches!(toks[verb].norm.as_str(), "lost" | "lose" | "loses" | "losing") {
+                Some(a)
+            } else {
+                other(&a)
+            };
+        }
+    }
+    // "killed by Armenian shelling", "wounded in an Azerbaijani drone strike"
+    for (k, t) in toks.iter().enumerate().take((np_end + 14).min(toks.len())).skip(np_end) {
+        if (t.is("by") || t.is("in"))
+            && let Some(m) = s.sides.iter().find(|m| m.toks.start > k && m.toks.start <= k + 3)
+        {
+            return other(&side_id(m));
+        }
+    }
+    // Civilians belong to the side holding the place they were hit in.
+    if c.group != Group::Military
+        && let Some(loc) = c.location
+        && let Some(held) = lex
+            .profile
+            .locations
+            .iter()
+            .find(|l| l.id == loc)
+            .and_then(|l| l.held_by.clone())
+    {
+        return Some(held);
+    }
+    // A side reporting casualties without saying whose reports its own.
+    c.reporter_side.map(String::from)
+}
+
+#[cfg(test)]
+mod tests;
