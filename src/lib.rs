@@ -15,6 +15,7 @@ pub mod feed;
 pub mod ingest;
 pub mod matcher;
 pub mod profile;
+pub mod projection;
 pub mod store;
 pub mod telemetry;
 pub mod units;

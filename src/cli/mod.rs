@@ -6,7 +6,9 @@
 
 pub mod events;
 pub mod extract;
+pub mod rebuild;
 pub mod render;
+pub mod state;
 pub mod verify;
 
 use std::io;
@@ -18,6 +20,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Config};
 use crate::profile::Profile;
+use crate::projection;
 use crate::store::{SledStore, StoreError};
 use crate::units::ByteSize;
 
@@ -58,6 +61,16 @@ pub enum Command {
     Verify(verify::Args),
     /// Show the facts the extractor finds in one article's text
     Extract(extract::Args),
+    /// Casualties per side, group and outcome, by whose count, with sources
+    Casualties(state::ViewArgs),
+    /// Truces: brokers, effective time, status, violations, with sources
+    Ceasefire(state::ViewArgs),
+    /// Places: who holds them or whether they are contested, with sources
+    Control(state::ViewArgs),
+    /// The first report of each notable fact, dated, with sources
+    Timeline(state::ViewArgs),
+    /// Rebuild the projections from the whole log
+    Rebuild(rebuild::Args),
 }
 
 /// Exit status for a check that found problems.
@@ -72,6 +85,31 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Events(args) => events::run(args, &ctx),
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Extract(args) => extract::run(args, &ctx),
+        Command::Casualties(args) => state::show(
+            &ctx,
+            &args,
+            |s, at| projection::casualties::view(&s.articles, &s.profile, at),
+            render::casualties,
+        ),
+        Command::Ceasefire(args) => state::show(
+            &ctx,
+            &args,
+            |s, at| projection::ceasefire::view(&s.articles, at),
+            render::ceasefire,
+        ),
+        Command::Control(args) => state::show(
+            &ctx,
+            &args,
+            |s, at| projection::control::view(&s.articles, &s.profile, at),
+            render::control,
+        ),
+        Command::Timeline(args) => state::show(
+            &ctx,
+            &args,
+            |s, at| projection::timeline::view(&s.articles, &s.profile, at),
+            render::timeline,
+        ),
+        Command::Rebuild(args) => rebuild::run(args, &ctx),
     };
     match result {
         Ok(code) => code,

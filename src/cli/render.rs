@@ -11,7 +11,14 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::event::{ArticlePayload, EventType, Producer, Source, StoredEvent};
-use crate::extract::Extraction;
+use comfy_table::{ContentArrangement, Table};
+
+use crate::extract::{Bound, Extraction};
+use crate::projection::casualties::CasualtyView;
+use crate::projection::ceasefire::{CeasefireView, TruceStatus};
+use crate::projection::control::ControlView;
+use crate::projection::timeline::TimelineView;
+use crate::projection::{AsOf, Citation};
 use crate::store::VerifyReport;
 
 fn time_us(us: i64) -> Option<DateTime<Utc>> {
@@ -127,11 +134,11 @@ pub fn extraction_text(x: &Extraction) -> String {
                 s,
                 "  {} {} {} party={} bound={} scope={} location={} as_of={} reported_by={}\n    \"{}\"",
                 c.count,
-                serde_name(&c.outcome),
-                serde_name(&c.group),
+                c.outcome,
+                c.group,
                 opt(&c.party),
-                serde_name(&c.bound),
-                serde_name(&c.scope),
+                c.bound,
+                c.scope,
                 opt(&c.location),
                 c.as_of,
                 opt(&c.reported_by),
@@ -145,7 +152,7 @@ pub fn extraction_text(x: &Extraction) -> String {
             let _ = writeln!(
                 s,
                 "  {} brokers=[{}] effective_at={} by={} against={}\n    \"{}\"",
-                serde_name(&c.status),
+                c.status,
                 c.brokers.join(","),
                 opt(&c.effective_at),
                 opt(&c.by),
@@ -161,7 +168,7 @@ pub fn extraction_text(x: &Extraction) -> String {
                 s,
                 "  {} {} side={} claimed_by={}\n    \"{}\"",
                 c.location,
-                serde_name(&c.change),
+                c.change,
                 opt(&c.side),
                 opt(&c.claimed_by),
                 c.evidence
@@ -174,7 +181,7 @@ pub fn extraction_text(x: &Extraction) -> String {
             let _ = writeln!(
                 s,
                 "  {} by={} against={} about=\"{}\"",
-                serde_name(&c.kind),
+                c.kind,
                 c.by,
                 opt(&c.against),
                 c.about
@@ -196,10 +203,246 @@ pub fn extraction_text(x: &Extraction) -> String {
     s
 }
 
-/// The serde name of a unit enum value ("killed", "at_least").
-pub fn serde_name<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(String::from))
-        .unwrap_or_default()
+fn table(header: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_style(comfy_table::presets::UTF8_HORIZONTAL_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
+    t
+}
+
+// "≥41", "~50", ">100", "≤30", "16"
+fn figure(count: u64, bound: Bound) -> String {
+    let mark = match bound {
+        Bound::Exact => "",
+        Bound::AtLeast => "≥",
+        Bound::MoreThan => ">",
+        Bound::Approx => "~",
+        Bound::AtMost => "≤",
+    };
+    format!("{mark}{count}")
+}
+
+// "oc-media 2020-10-11 (+2)": where a figure was first read, and how many more reported it.
+fn sources(citations: &[Citation]) -> String {
+    match citations.first() {
+        None => "-".into(),
+        Some(c) => {
+            let more = if citations.len() > 1 {
+                format!(" (+{})", citations.len() - 1)
+            } else {
+                String::new()
+            };
+            format!("{} {}{more}", c.feed, c.published.format("%Y-%m-%d"))
+        }
+    }
+}
+
+fn as_of_line(as_of: &AsOf) -> String {
+    let date = as_of
+        .date
+        .map(|d| format!("as of {d}"))
+        .unwrap_or_else(|| "as of now".into());
+    match as_of.seq {
+        Some(n) => format!("{date}, as known at seq {n}"),
+        None => date,
+    }
+}
+
+fn or_dash(s: &Option<String>) -> String {
+    s.clone().unwrap_or_else(|| "-".into())
+}
+
+/// The casualties view as tables: headlines, every reporter's figures, incidents.
+pub fn casualties(v: &CasualtyView) -> String {
+    let mut s = format!("Casualties, {}\n", as_of_line(&v.as_of));
+    if v.tallies.is_empty() && v.incidents.is_empty() {
+        s.push_str("no casualty figures yet\n");
+        return s;
+    }
+    let mut t = table(&[
+        "side", "group", "outcome", "headline", "as of", "reported by", "rule", "low–high",
+    ]);
+    for tally in &v.tallies {
+        let (head, date, by, rule) = match &tally.headline {
+            Some(h) => (
+                figure(h.count, h.bound),
+                h.as_of.to_string(),
+                h.reported_by.clone().unwrap_or(h.reporter.clone()),
+                h.rule.to_string(),
+            ),
+            None => ("-".into(), "-".into(), "-".into(), "no figure qualifies".into()),
+        };
+        let range = match (tally.low, tally.high) {
+            (Some(l), Some(h)) if l != h => format!("{l}–{h}"),
+            (Some(l), _) => l.to_string(),
+            _ => "-".into(),
+        };
+        t.add_row(vec![
+            or_dash(&tally.party),
+            tally.group.to_string(),
+            tally.outcome.to_string(),
+            head,
+            date,
+            by,
+            rule,
+            range,
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+
+    let mut t = table(&[
+        "side", "group", "outcome", "reporter", "stance", "figure", "as of", "flags", "source",
+    ]);
+    for tally in &v.tallies {
+        for series in &tally.series {
+            for p in &series.points {
+                let flags: Vec<String> = p.flags.iter().map(|f| f.to_string()).collect();
+                t.add_row(vec![
+                    or_dash(&tally.party),
+                    tally.group.to_string(),
+                    tally.outcome.to_string(),
+                    p.reported_by.clone().unwrap_or(series.reporter.clone()),
+                    series.stance.to_string(),
+                    figure(p.count, p.bound),
+                    p.as_of.to_string(),
+                    flags.join(","),
+                    sources(&p.citations),
+                ]);
+            }
+        }
+    }
+    if t.row_count() > 0 {
+        let _ = writeln!(s, "\nRunning totals by reporter\n{t}");
+    }
+
+    let mut t = table(&["date", "place", "figures", "reported by", "source"]);
+    for i in &v.incidents {
+        for f in &i.figures {
+            t.add_row(vec![
+                i.date.to_string(),
+                or_dash(&i.location),
+                format!("{} {} {} ({})", f.count, f.group, f.outcome, or_dash(&f.party)),
+                f.reporters.join(", "),
+                sources(&f.citations),
+            ]);
+        }
+    }
+    if t.row_count() > 0 {
+        let _ = writeln!(s, "\nIncidents (not added into totals)\n{t}");
+    }
+    s
+}
+
+/// The ceasefire view as tables: truces, then each truce's reports.
+pub fn ceasefire(v: &CeasefireView) -> String {
+    let mut s = format!("Ceasefires, {}\n", as_of_line(&v.as_of));
+    if v.truces.is_empty() {
+        s.push_str("no truce reported yet\n");
+        return s;
+    }
+    let mut t = table(&[
+        "truce", "brokers", "agreed", "effective", "status", "violations reported by", "reports",
+    ]);
+    for truce in &v.truces {
+        let violations: Vec<String> = truce.violations.iter().map(|(by, n)| format!("{by}: {n}")).collect();
+        let status = match (&truce.superseded_by, truce.status) {
+            (Some(by), TruceStatus::Superseded) => format!("superseded by {by}"),
+            _ => truce.status.to_string(),
+        };
+        t.add_row(vec![
+            truce.id.clone(),
+            if truce.brokers.is_empty() {
+                "-".into()
+            } else {
+                truce.brokers.join(", ")
+            },
+            truce.agreed_on.map(|d| d.to_string()).unwrap_or_else(|| "-".into()),
+            or_dash(&truce.effective_at),
+            status,
+            if violations.is_empty() {
+                "-".into()
+            } else {
+                violations.join(", ")
+            },
+            truce.history.len().to_string(),
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+    let mut t = table(&["truce", "date", "status", "by", "source", "sentence"]);
+    for truce in &v.truces {
+        for h in &truce.history {
+            t.add_row(vec![
+                truce.id.clone(),
+                h.citation.published.format("%Y-%m-%d").to_string(),
+                h.status.to_string(),
+                or_dash(&h.by),
+                h.citation.feed.clone(),
+                h.citation.sentence.clone(),
+            ]);
+        }
+    }
+    let _ = writeln!(s, "\nReports\n{t}");
+    s
+}
+
+/// The control view as a table: one row per place.
+pub fn control(v: &ControlView) -> String {
+    let mut s = format!("Control, {}\n", as_of_line(&v.as_of));
+    if v.places.is_empty() {
+        s.push_str("no control claims yet\n");
+        return s;
+    }
+    let mut t = table(&[
+        "place", "status", "held by", "at start", "latest claim per side", "source",
+    ]);
+    for p in &v.places {
+        let latest: Vec<String> = p
+            .latest_by_claimant
+            .iter()
+            .map(|(by, c)| {
+                format!(
+                    "{by}: {} {} ({})",
+                    c.change,
+                    or_dash(&c.side),
+                    c.citation.published.format("%Y-%m-%d")
+                )
+            })
+            .collect();
+        let last = p
+            .claims
+            .last()
+            .map(|c| sources(std::slice::from_ref(&c.citation)))
+            .unwrap_or_default();
+        t.add_row(vec![
+            p.name.clone(),
+            p.status.to_string(),
+            or_dash(&p.controller),
+            or_dash(&p.initially_held_by),
+            latest.join("; "),
+            last,
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+    s
+}
+
+/// The timeline as a table.
+pub fn timeline(v: &TimelineView) -> String {
+    let mut s = format!("Timeline, {}\n", as_of_line(&v.as_of));
+    if v.entries.is_empty() {
+        s.push_str("nothing reported yet\n");
+        return s;
+    }
+    let mut t = table(&["date", "kind", "what", "source"]);
+    for e in &v.entries {
+        t.add_row(vec![
+            e.date.format("%Y-%m-%d %H:%M").to_string(),
+            e.kind.to_string(),
+            e.summary.clone(),
+            format!("{} {}", e.citation.feed, e.citation.title.clone().unwrap_or_default()),
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+    s
 }

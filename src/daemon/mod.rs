@@ -4,6 +4,8 @@
 //! Orchestration only: the work of a poll is `ingest`, the bytes are `store`. No feed's
 //! failure leaves that feed's task; only a dead store writer stops the daemon.
 
+mod projections;
+
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -12,7 +14,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
@@ -22,6 +24,7 @@ use crate::feed::Fetcher;
 use crate::ingest::{self, PollError, PollReport, elapsed_ms};
 use crate::matcher::Matcher;
 use crate::profile::Profile;
+use crate::projection::Projector;
 use crate::store::{AppendHandle, Appender, EventLog, SledStore};
 
 /// What the daemon is doing, updated after every poll. The API will serve it; tests wait on it.
@@ -37,6 +40,10 @@ pub struct DaemonStatus {
     pub polls: u64,
     /// Per feed id.
     pub feeds: BTreeMap<String, FeedStatus>,
+    /// Fingerprint of the projection (profile, extractor and projection versions).
+    pub projection: String,
+    /// The last seq the projection has applied.
+    pub projection_checkpoint: u64,
 }
 
 /// One feed's recent history.
@@ -81,6 +88,15 @@ pub async fn serve(
     let fetcher = Fetcher::new(&config.poll).context("building the HTTP client")?;
     let appender = Appender::start(store.clone() as Arc<dyn EventLog>);
     let handle = appender.handle();
+    let projector =
+        Arc::new(Projector::new(&profile).with_context(|| format!("compiling profile {}", profile.source.display()))?);
+    let dropped = store
+        .drop_other_projections(projector.fingerprint())
+        .context("dropping stale projections")?;
+    if !dropped.is_empty() {
+        info!(fingerprint = %projector.fingerprint(), dropped = ?dropped, "profile or extractor changed; the projections will be rebuilt");
+    }
+    let wake = Arc::new(Notify::new());
 
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
@@ -92,10 +108,12 @@ pub async fn serve(
         permits,
         token: token.clone(),
         status: status.clone(),
+        wake: Arc::clone(&wake),
     });
     status.send_modify(|s| {
         s.started_at = Some(Utc::now());
         s.last_seq = head;
+        s.projection = projector.fingerprint().to_string();
         s.feeds = config
             .feeds
             .iter()
@@ -105,6 +123,13 @@ pub async fn serve(
     for feed in &config.feeds {
         tracker.spawn(feed_loop(feed.clone(), Arc::clone(&ctx)));
     }
+    tracker.spawn(projections::run(
+        Arc::clone(&store),
+        projector,
+        wake,
+        token.clone(),
+        status.clone(),
+    ));
     tracker.close();
     drop(ctx);
     status.send_modify(|s| s.ready = true);
@@ -152,6 +177,8 @@ struct FeedContext {
     permits: Arc<Semaphore>,
     token: CancellationToken,
     status: watch::Sender<DaemonStatus>,
+    // Wakes the projection task after a poll that appended.
+    wake: Arc<Notify>,
 }
 
 async fn feed_loop(feed: FeedConfig, ctx: Arc<FeedContext>) {
@@ -172,6 +199,9 @@ async fn feed_loop(feed: FeedConfig, ctx: Arc<FeedContext>) {
             Err(join) => Err(PollError::Panicked(join.to_string())),
         };
         drop(permit);
+        if result.as_ref().is_ok_and(|r| r.new + r.revised > 0) {
+            ctx.wake.notify_one();
+        }
         report(&feed, &result, elapsed_ms(started), &ctx.status);
 
         tokio::select! {

@@ -42,6 +42,11 @@ const INCIDENT_NOUNS: &[&str] = &[
     "strike", "strikes", "attack", "attacks", "shelling", "bombing", "blast", "explosion", "missile", "rocket", "raid",
     "ambush", "airstrike", "bombardment", "incident", "assault",
 ];
+// Words naming who attacked: "Armenian shelling", "Azerbaijani forces".
+const ATTACK_WORDS: &[&str] = &[
+    "shelling", "shells", "fire", "strike", "strikes", "attack", "attacks", "drone", "drones", "missile", "missiles",
+    "rocket", "rockets", "artillery", "forces", "troops", "army", "military", "bombardment", "airstrike", "soldiers",
+];
 const TOLL_WORDS: &[&str] = &["toll", "tally", "losses", "deaths", "fatalities", "dead"];
 const BETWEEN_TOLL_AND_NUMBER: &[&str] = &[
     "rose", "risen", "rises", "reached", "reaches", "climbed", "climbs", "stands", "stood", "stand", "hit", "hits",
@@ -138,13 +143,16 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
             location: location.as_deref(),
             group,
         };
-        let party = party(s, lex, n, &ctx).or_else(|| {
-            if inherits {
-                previous.and_then(|p| p.party.clone())
-            } else {
-                None
-            }
-        });
+        // "34 others": the previous figure's people, unless the words say otherwise.
+        let explicit = np.as_ref().and_then(|p| p.party.clone());
+        let party = match (
+            explicit,
+            inherits.then(|| previous.and_then(|p| p.party.clone())).flatten(),
+        ) {
+            (Some(p), _) => Some(p),
+            (None, Some(p)) => Some(p),
+            (None, None) => party(s, lex, n, &ctx),
+        };
 
         let figure = toks[n.toks.start].span.start..toks[n.toks.end - 1].span.end;
         out.push(Casualty {
@@ -477,7 +485,7 @@ fn toll_before(toks: &[Token], start: usize) -> Option<Toll> {
             || (t.kind == Kind::Word && t.upper)
             // The event the toll is of: "the toll from Sunday's strike on Ganja".
             || INCIDENT_NOUNS.contains(&t.norm.as_str())
-            || matches!(t.norm.as_str(), "from" | "on" | "in" | "near" | "after" | "overnight" | "drone" | "artillery" | "a" | "an")
+            || matches!(t.norm.as_str(), "from" | "on" | "in" | "near" | "after" | "since" | "killed" | "wounded" | "injured" | "overnight" | "drone" | "artillery" | "a" | "an")
             || t.is_punct('-')
             || t.is("dead")
             || t.is("the")
@@ -703,10 +711,23 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             };
         }
     }
-    // "killed by Armenian shelling", "wounded in an Azerbaijani drone strike"
+    // "killed by Armenian shelling", "wounded in an Azerbaijani drone strike": the agent right
+    // after "by"/"in" (and an article), followed by a word of attack.
     for (k, t) in toks.iter().enumerate().take((np_end + 14).min(toks.len())).skip(np_end) {
-        if (t.is("by") || t.is("in"))
-            && let Some(m) = s.sides.iter().find(|m| m.toks.start > k && m.toks.start <= k + 3)
+        if !(t.is("by") || t.is("in")) {
+            continue;
+        }
+        let mut j = k + 1;
+        if toks
+            .get(j)
+            .is_some_and(|a| matches!(a.norm.as_str(), "a" | "an" | "the"))
+        {
+            j += 1;
+        }
+        if let Some(m) = s.sides.iter().find(|m| m.toks.start == j)
+            && toks
+                .get(m.toks.end)
+                .is_some_and(|w| ATTACK_WORDS.contains(&w.norm.as_str()))
         {
             return other(&side_id(m));
         }

@@ -155,12 +155,21 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
         }
     }
 
-    let effective_at = s
-        .dates
-        .iter()
-        .find(|w| w.time.is_some())
-        .or(s.dates.first())
-        .map(|w| w.to_rfc3339_or_date());
+    // A date is the truce's effective time only in a sentence about its start ("from noon on
+    // Saturday", "took effect at 08:00"); "was holding on Monday" dates the report, not the truce.
+    let about_start = matches!(
+        status,
+        CeasefireStatus::Proposed | CeasefireStatus::Agreed | CeasefireStatus::InEffect
+    ) || !positions(toks, IN_EFFECT).is_empty();
+    let effective_at = if about_start {
+        s.dates
+            .iter()
+            .find(|w| w.time.is_some())
+            .or(s.dates.first())
+            .map(|w| w.to_rfc3339_or_date())
+    } else {
+        None
+    };
     let (by, against) = if status == CeasefireStatus::Violated {
         accusation(s, lex)
     } else {

@@ -5,30 +5,25 @@
 //! "liberated the town of Hadrut", "Shusha fell to"), not a place named in passing ("villages in
 //! the Jabrayil district").
 
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, Mention};
 use super::text::{Kind, Token};
 use super::{Change, ControlClaim, Sentence};
 use crate::profile::LocationKind;
 
 // Words allowed between a verb and its place: "captured the strategic town of Hadrut".
 const OBJECT_FILLER: &[&str] = &[
-    "the", "town", "city", "village", "villages", "district", "region", "strategic", "key", "of", "control", "full",
-    "entire", "whole", "historic", "ancient", "settlement", "centre", "center", "area", "territory", "part", "parts",
-    "most", "much", "back",
+    "the", "town", "city", "village", "district", "region", "strategic", "key", "of", "control", "full", "entire",
+    "whole", "historic", "ancient", "settlement", "centre", "center", "area", "territory", "back",
 ];
 const CONTEST_WORDS: &[&str] = &[
-    "fighting", "battle", "battles", "clashes", "fight", "struggle", "contested", "disputed", "raged", "rages",
+    "fighting", "battle", "battles", "clashes", "fight", "struggle", "raged", "rages",
 ];
-
-fn side_id(_s: &Sentence<'_>, lex: &Lexicon, m: &super::lexicon::Mention) -> String {
-    lex.profile.sides[m.entry].id.clone()
-}
 
 /// Control claims of one sentence.
 pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<ControlClaim> {
     let toks = &s.toks;
     let mut out: Vec<ControlClaim> = Vec::new();
-    let places: Vec<&super::lexicon::Mention> = s
+    let places: Vec<&Mention> = s
         .locations
         .iter()
         .filter(|m| {
@@ -42,7 +37,30 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<ControlClaim> {
         return out;
     }
     let denial = (0..toks.len()).find(|&i| lex.vocab.deny_verbs.starts(toks, i));
-    let mut push = |location: String, side: Option<String>, change: Change, claimed_by: Option<String>| {
+    // Who denies: the side named before the denial, else the reporter.
+    let denier = denial.and_then(|d| {
+        s.side_before(lex, clause_start(toks, d), d)
+            .or_else(|| s.reporter_side(d))
+    });
+
+    for m in &places {
+        let location = lex.profile.locations[m.entry].id.clone();
+        let found = active(s, lex, m, &places).or_else(|| passive(s, lex, m));
+        let claim = match found {
+            Some((verb, change, side)) => {
+                if negated(toks, verb) {
+                    continue;
+                }
+                match denial {
+                    // "Armenia denied that Hadrut had fallen": the capture is disputed.
+                    Some(d) if d < verb => (Change::Contested, side, denier.clone()),
+                    _ => (change, side.clone(), s.reporter_side(verb).or(side)),
+                }
+            }
+            None if fought_over(toks, m) => (Change::Contested, None, s.reporter_side(m.toks.start)),
+            None => continue,
+        };
+        let (change, side, claimed_by) = claim;
         if !out.iter().any(|c| c.location == location && c.change == change) {
             out.push(ControlClaim {
                 location,
@@ -53,92 +71,65 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<ControlClaim> {
                 span: s.span_pair(),
             });
         }
-    };
-
-    for m in &places {
-        let loc = lex.profile.locations[m.entry].id.clone();
-        // Verb before the place, through the filler: "Azerbaijani forces captured (the town of) Hadrut".
-        if let Some((verb, verb_end, change)) = verb_before(toks, lex, m.toks.start, &places) {
-            if negated(toks, verb) {
-                continue;
-            }
-            // The side acting: the nearest side named before the verb, in the clause.
-            let clause_start = clause_start(toks, verb);
-            let agent = s
-                .sides
-                .iter()
-                .rev()
-                .find(|x| x.toks.start >= clause_start && x.toks.end <= verb)
-                .map(|x| side_id(s, lex, x))
-                .or_else(|| s.side_in(lex, clause_start..verb))
-                .or_else(|| s.reporter_side(verb));
-            // "Shusha fell to Azerbaijani forces" has its agent after the verb.
-            let agent = if toks[verb].is("fell") || toks[verb].is("fallen") {
-                s.sides
-                    .iter()
-                    .find(|x| x.toks.start >= verb_end && x.toks.start <= verb_end + 3)
-                    .map(|x| side_id(s, lex, x))
-                    .or(agent)
-            } else {
-                agent
-            };
-            let claimed_by = s.reporter_side(verb).or_else(|| agent.clone());
-            match denial {
-                Some(d) if d < verb => {
-                    let denier = s
-                        .sides
-                        .iter()
-                        .rev()
-                        .find(|x| x.toks.end <= d)
-                        .map(|x| side_id(s, lex, x))
-                        .or_else(|| s.reporter_side(d));
-                    push(loc, agent, Change::Contested, denier);
-                }
-                _ => push(loc, agent, change, claimed_by),
-            }
-            continue;
-        }
-        // Passive: "Hadrut was captured by Azerbaijani troops", "Shusha has been liberated".
-        if let Some((verb, change)) = verb_after(toks, lex, m.toks.end) {
-            if negated(toks, verb) {
-                continue;
-            }
-            let by = s
-                .sides
-                .iter()
-                .find(|x| x.toks.start > verb && x.toks.start <= verb + 5)
-                .map(|x| side_id(s, lex, x));
-            let agent = by.or_else(|| s.reporter_side(verb));
-            let claimed_by = s.reporter_side(verb).or_else(|| agent.clone());
-            match denial {
-                Some(d) if d < m.toks.start => {
-                    let denier = s
-                        .sides
-                        .iter()
-                        .rev()
-                        .find(|x| x.toks.end <= d)
-                        .map(|x| side_id(s, lex, x))
-                        .or_else(|| s.reporter_side(d));
-                    push(loc, agent, Change::Contested, denier);
-                }
-                _ => push(loc, agent, change, claimed_by),
-            }
-            continue;
-        }
-        // "fighting for Shusha", "the battle for Hadrut", "clashes around Martuni".
-        let before = &toks[m.toks.start.saturating_sub(4)..m.toks.start];
-        let fought_over = before.iter().any(|t| CONTEST_WORDS.contains(&t.norm.as_str()))
-            && before
-                .iter()
-                .any(|t| matches!(t.norm.as_str(), "for" | "over" | "around" | "near" | "in" | "outside"));
-        let contested_after = toks[m.toks.end..(m.toks.end + 4).min(toks.len())]
-            .iter()
-            .any(|t| t.is("contested") || t.is("disputed"));
-        if fought_over || contested_after {
-            push(loc, None, Change::Contested, s.reporter_side(m.toks.start));
-        }
     }
     out
+}
+
+// "Azerbaijani forces captured (the town of) Hadrut", "Armenian forces withdrew from Lachin",
+// "liberated Fuzuli, Jabrayil and Zangilan": a verb before the place. Returns the verb, the change
+// and the side that took or lost the place.
+fn active(
+    s: &Sentence<'_>,
+    lex: &Lexicon,
+    place: &Mention,
+    places: &[&Mention],
+) -> Option<(usize, Change, Option<String>)> {
+    let toks = &s.toks;
+    let (verb, verb_end, change) = verb_before(toks, lex, place.toks.start, places)?;
+    if is_passive(toks, verb) {
+        return None;
+    }
+    // "fell to Azerbaijani forces": the taker follows the verb.
+    if toks[verb].is("fell") || toks[verb].is("fallen") {
+        return Some((
+            verb,
+            change,
+            s.side_after(lex, verb_end.saturating_sub(1), verb_end + 3),
+        ));
+    }
+    // The side acting: named nearest before the verb in its clause, else the reporter ("the army
+    // liberated Jabrayil, Aliyev said").
+    let agent = s
+        .side_before(lex, clause_start(toks, verb), verb)
+        .or_else(|| s.reporter_side(verb));
+    Some((verb, change, agent))
+}
+
+// "Hadrut was captured by Azerbaijani troops", "Shusha has been liberated", "Shusha fell to ...",
+// "Shusha had been lost to Azerbaijani forces".
+fn passive(s: &Sentence<'_>, lex: &Lexicon, place: &Mention) -> Option<(usize, Change, Option<String>)> {
+    let toks = &s.toks;
+    let (verb, change) = verb_after(toks, lex, place.toks.end)?;
+    let to_or_by = |w: &str| toks.get(verb + 1).is_some_and(|t| t.is(w));
+    let named = s.side_after(lex, verb, verb + 5);
+    Some(match change {
+        // "lost to Azerbaijani forces": taken by them.
+        Change::Lost if to_or_by("to") && named.is_some() => (verb, Change::Captured, named),
+        // "was lost": by the side reporting it.
+        Change::Lost => (verb, Change::Lost, s.reporter_side(verb)),
+        _ => (verb, change, named.or_else(|| s.reporter_side(verb))),
+    })
+}
+
+// "fighting for Shusha", "the battle for Hadrut", "clashes around Martuni", "Lachin is contested".
+fn fought_over(toks: &[Token], place: &Mention) -> bool {
+    let before = &toks[place.toks.start.saturating_sub(4)..place.toks.start];
+    let fight = before.iter().any(|t| CONTEST_WORDS.contains(&t.norm.as_str()))
+        && before
+            .iter()
+            .any(|t| matches!(t.norm.as_str(), "for" | "over" | "around" | "near" | "in" | "outside"));
+    let after = &toks[place.toks.end..(place.toks.end + 4).min(toks.len())];
+    fight || after.iter().any(|t| t.is("contested") || t.is("disputed"))
 }
 
 fn negated(toks: &[Token], verb: usize) -> bool {
@@ -154,24 +145,15 @@ fn clause_start(toks: &[Token], at: usize) -> usize {
         .map_or(0, |i| i + 1)
 }
 
-// A capture or loss verb ending just before `start`, allowing filler words, other places of a
-// list ("liberated Fuzuli, Jabrayil and Zangilan"), and the agent ("captured by").
-fn verb_before(
-    toks: &[Token],
-    lex: &Lexicon,
-    start: usize,
-    places: &[&super::lexicon::Mention],
-) -> Option<(usize, usize, Change)> {
+// A capture or loss verb ending just before `start`, allowing filler words and the other places of
+// a list.
+fn verb_before(toks: &[Token], lex: &Lexicon, start: usize, places: &[&Mention]) -> Option<(usize, usize, Change)> {
     let mut k = start;
     let mut steps = 0;
     while k > 0 && steps < 14 {
-        // Does a verb phrase end exactly at k?
-        for len in 1..=4usize {
-            if k < len {
-                break;
-            }
+        for len in 1..=4usize.min(k) {
             let v = k - len;
-            if lex.vocab.capture_verbs.at(toks, v) == Some(k) && !is_passive_agentless(toks, v) {
+            if lex.vocab.capture_verbs.at(toks, v) == Some(k) {
                 return Some((v, k, Change::Captured));
             }
             if lex.vocab.loss_verbs.at(toks, v) == Some(k) {
@@ -179,23 +161,20 @@ fn verb_before(
             }
         }
         let t = &toks[k - 1];
-        let in_list = t.is("and") || t.is_punct(',') || places.iter().any(|p| p.toks.end == k);
-        if !(OBJECT_FILLER.contains(&t.norm.as_str()) || in_list) {
-            return None;
-        }
-        // Skip a whole listed place.
         if let Some(p) = places.iter().find(|p| p.toks.end == k) {
             k = p.toks.start;
-        } else {
+        } else if OBJECT_FILLER.contains(&t.norm.as_str()) || t.is("and") || t.is_punct(',') {
             k -= 1;
+        } else {
+            return None;
         }
         steps += 1;
     }
     None
 }
 
-// "Hadrut, captured by" reads as a passive with the place before; handled by `verb_after`.
-fn is_passive_agentless(toks: &[Token], v: usize) -> bool {
+// "was captured", "has been liberated": the verb is the passive's, handled by `passive`.
+fn is_passive(toks: &[Token], v: usize) -> bool {
     v > 0
         && matches!(
             toks[v - 1].norm.as_str(),
@@ -203,12 +182,10 @@ fn is_passive_agentless(toks: &[Token], v: usize) -> bool {
         )
 }
 
-// A passive after the place: "Hadrut was captured", "Shusha has been liberated", "Shusha fell".
+// A verb after the place: "Hadrut was captured", "Shusha has been liberated", "Shusha fell".
 fn verb_after(toks: &[Token], lex: &Lexicon, end: usize) -> Option<(usize, Change)> {
-    let mut k = end;
-    let limit = (end + 5).min(toks.len());
     let mut saw_aux = false;
-    while k < limit {
+    for k in end..(end + 5).min(toks.len()) {
         let t = &toks[k];
         if matches!(
             t.norm.as_str(),
@@ -226,16 +203,15 @@ fn verb_after(toks: &[Token], lex: &Lexicon, end: usize) -> Option<(usize, Chang
                 | "fully"
         ) {
             saw_aux = true;
-            k += 1;
             continue;
         }
-        if (saw_aux || t.is("fell")) && lex.vocab.capture_verbs.starts(toks, k) {
+        if t.is("fell") || (saw_aux && t.is("fallen")) {
             return Some((k, Change::Captured));
         }
-        if saw_aux && (t.is("lost") || t.is("surrendered") || t.is("abandoned") || t.is("evacuated")) {
+        if saw_aux && matches!(t.norm.as_str(), "lost" | "surrendered" | "abandoned" | "evacuated") {
             return Some((k, Change::Lost));
         }
-        if t.is("fell") || (saw_aux && t.is("fallen")) {
+        if saw_aux && lex.vocab.capture_verbs.starts(toks, k) {
             return Some((k, Change::Captured));
         }
         return None;

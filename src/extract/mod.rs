@@ -261,6 +261,35 @@ pub struct Claim {
     pub span: [usize; 2],
 }
 
+// `as_str` and `Display` giving each value's serialized name ("killed", "at_least").
+macro_rules! names {
+    ($ty:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $ty {
+            /// The value's name, as serialized.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+        }
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+pub(crate) use names;
+
+names!(Outcome { Killed => "killed", Injured => "injured", Missing => "missing", Captured => "captured" });
+names!(Group { Military => "military", Civilian => "civilian", Unknown => "unknown" });
+names!(Bound { Exact => "exact", AtLeast => "at_least", AtMost => "at_most", Approx => "approx", MoreThan => "more_than" });
+names!(Scope { Cumulative => "cumulative", Incident => "incident" });
+names!(CeasefireStatus {
+    Proposed => "proposed", Agreed => "agreed", InEffect => "in_effect", Holding => "holding", Violated => "violated",
+    Collapsed => "collapsed",
+});
+names!(Change { Captured => "captured", Lost => "lost", Contested => "contested" });
+names!(ClaimKind { Accusation => "accusation", Denial => "denial" });
+
 /// One sentence, analysed once and shared by every rule.
 pub struct Sentence<'a> {
     /// The whole input text (spans index into it).
@@ -316,6 +345,47 @@ impl Sentence<'_> {
             .iter()
             .filter(|m| m.toks.start >= range.start && m.toks.end <= range.end)
             .find_map(|m| lex.profile.actors[m.entry].side.clone())
+    }
+
+    /// The side named nearest before token `at` and not before `from`: a side alias, or an
+    /// actor that belongs to a side ("Aliyev", "the Karabakh authorities").
+    pub fn side_before(&self, lex: &Lexicon, from: usize, at: usize) -> Option<String> {
+        let side = self
+            .sides
+            .iter()
+            .rev()
+            .find(|m| m.toks.start >= from && m.toks.end <= at);
+        let actor = self
+            .actors
+            .iter()
+            .rev()
+            .filter(|m| m.toks.start >= from && m.toks.end <= at)
+            .find(|m| lex.profile.actors[m.entry].side.is_some());
+        match (side, actor) {
+            (Some(s), Some(a)) if a.toks.start > s.toks.start => lex.profile.actors[a.entry].side.clone(),
+            (Some(s), _) => Some(lex.profile.sides[s.entry].id.clone()),
+            (None, Some(a)) => lex.profile.actors[a.entry].side.clone(),
+            (None, None) => None,
+        }
+    }
+
+    /// The side named within `range` after token `after` (first one), sides or actors.
+    pub fn side_after(&self, lex: &Lexicon, after: usize, until: usize) -> Option<String> {
+        let side = self
+            .sides
+            .iter()
+            .find(|m| m.toks.start > after && m.toks.start <= until);
+        let actor = self
+            .actors
+            .iter()
+            .filter(|m| m.toks.start > after && m.toks.start <= until)
+            .find(|m| lex.profile.actors[m.entry].side.is_some());
+        match (side, actor) {
+            (Some(s), Some(a)) if a.toks.start < s.toks.start => lex.profile.actors[a.entry].side.clone(),
+            (Some(s), _) => Some(lex.profile.sides[s.entry].id.clone()),
+            (None, Some(a)) => lex.profile.actors[a.entry].side.clone(),
+            (None, None) => None,
+        }
     }
 
     /// The nearest attribution to token `at`: the closest one whose verb comes before it, else
@@ -411,9 +481,11 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
             }
         }
         let tense = dates::tense(&toks);
+        // A blank line (between title and text, or a new section) breaks the context; a single
+        // line break between paragraphs of one story does not.
         let same_paragraph = previous
             .as_ref()
-            .is_some_and(|(p, _)| !text[p.end..span.start].contains('\n'));
+            .is_some_and(|(p, _)| !text[p.end..span.start].contains("\n\n"));
         let historical = toks.iter().any(|t| {
             t.kind == text::Kind::Number && {
                 let digits: String = t.norm.chars().take_while(char::is_ascii_digit).collect();

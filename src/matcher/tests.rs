@@ -27,18 +27,34 @@ fn shipped_profile_keeps_war_reports() {
     check(
         &m,
         "Armenia and Azerbaijan agreed to a humanitarian ceasefire after talks in Moscow.",
-        &["armenia-azerbaijan-conflict"],
+        &["armenia-azerbaijan-conflict", "side-at-war"],
     );
     check(
         &m,
         "A missile struck Ganja, Azerbaijan's second city, killing nine civilians.",
-        &["war-zone-places"],
+        &["war-zone-places", "side-at-war"],
     );
     check(
         &m,
         "Fighting over Nagorno-Karabakh: Armenian and Azerbaijani troops clashed again.",
         &["karabakh", "armenia-azerbaijan-conflict"],
     );
+}
+
+#[test]
+fn shipped_profile_keeps_one_sided_war_reports() {
+    let m = shipped();
+    check(
+        &m,
+        "Azerbaijan's prosecutor said 41 civilians had been killed and 205 wounded.",
+        &["side-at-war"],
+    );
+    check(
+        &m,
+        "Armenia's defence ministry reported heavy shelling overnight.",
+        &["side-at-war"],
+    );
+    check(&m, "Armenia's national football team drew with Estonia.", &[]);
 }
 
 #[test]

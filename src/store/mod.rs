@@ -4,6 +4,7 @@
 //!
 //! Only `store/sled.rs` touches sled. Nothing here fetches, parses or matches.
 
+pub mod facts;
 pub mod sled;
 pub mod verify;
 pub mod writer;
@@ -16,6 +17,7 @@ use crate::article::Article;
 use crate::event::{EventType, Source, StoredEvent};
 
 pub use self::sled::SledStore;
+pub use facts::SledFacts;
 pub use verify::{Problem, VerifyReport};
 pub use writer::{AppendHandle, Appender};
 

@@ -143,6 +143,11 @@ impl SledStore {
         }
     }
 
+    /// The sled database, for the other files of the store module.
+    pub(super) fn db(&self) -> &sled::Db {
+        &self.db
+    }
+
     /// The store directory.
     pub fn path(&self) -> &Path {
         &self.path

@@ -9,6 +9,7 @@ mod daemon;
 mod fetch;
 mod ingest;
 mod peer_feeds;
+mod projection;
 mod store;
 mod support;
 mod systemd;

@@ -1,0 +1,131 @@
+//! What every projection command shares: the `--as-of` and `--at-seq` options, and opening the
+//! store with its projection caught up (rebuilt with a progress bar when the profile or the
+//! extractor changed).
+//!
+//! Writes only projection trees, never the log.
+
+use anyhow::Context as _;
+use chrono::NaiveDate;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::Context;
+use crate::profile::Profile;
+use crate::projection::{ArticleFacts, AsOf, FactStore, Projector, catch_up};
+use crate::store::{EventLog, SledStore};
+
+/// Arguments of the projection commands (`casualties`, `ceasefire`, `control`, `timeline`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ViewArgs {
+    /// Which state.
+    #[command(flatten)]
+    pub as_of: AsOfArgs,
+    /// Print JSON instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Which state a projection command shows.
+#[derive(Debug, Clone, clap::Args)]
+pub struct AsOfArgs {
+    /// The state as it stood on this date (by publication; YYYY-MM-DD) [default: now]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// The state as frontline knew it when the log ended at this sequence number (audit)
+    #[arg(long, value_name = "SEQ")]
+    pub at_seq: Option<u64>,
+}
+
+impl AsOfArgs {
+    /// As the projection views take it.
+    pub fn as_of(&self) -> AsOf {
+        AsOf {
+            date: self.as_of,
+            seq: self.at_seq,
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date like 2020-10-10"))
+}
+
+/// The store's projected facts, caught up with the log, and the profile they were built with.
+pub struct State {
+    /// The profile.
+    pub profile: Profile,
+    /// Every article's facts.
+    pub articles: Vec<ArticleFacts>,
+}
+
+/// Opens the store, brings its projection up to date, and loads it.
+pub fn load(ctx: &Context) -> anyhow::Result<State> {
+    let profile = ctx.profile(None)?;
+    let store = ctx.open_store()?;
+    let projector =
+        Projector::new(&profile).with_context(|| format!("compiling profile {}", profile.source.display()))?;
+    update(&store, &projector, false)?;
+    let facts = store.facts(projector.fingerprint())?;
+    Ok(State {
+        articles: facts.all().context("reading the projection")?,
+        profile,
+    })
+}
+
+/// Catches the projection of `projector` up with the log (from scratch when `rebuild`), with a
+/// progress bar on a terminal, and drops projections of other fingerprints. Returns the number of
+/// events applied.
+pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow::Result<u64> {
+    if rebuild {
+        store.reset_facts(projector.fingerprint())?;
+    }
+    let facts = store.facts(projector.fingerprint())?;
+    let head = store.head()?;
+    let checkpoint = facts.checkpoint()?;
+    let bar = if head > checkpoint {
+        let bar = ProgressBar::new(head - checkpoint);
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} events ({per_sec}, {eta} left)")
+                .expect("invariant: the template is valid")
+                .progress_chars("=> "),
+        );
+        bar.set_message(if checkpoint == 0 {
+            "building projections"
+        } else {
+            "updating projections"
+        });
+        Some(bar)
+    } else {
+        None
+    };
+    let applied = catch_up(projector, store, &facts, &mut |done, _| {
+        if let Some(b) = &bar {
+            b.set_position(done);
+        }
+    })
+    .context("updating projections")?;
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    store.drop_other_projections(projector.fingerprint())?;
+    Ok(applied)
+}
+
+/// Runs a projection command: loads the state, builds the view for `args`, prints it as JSON or
+/// through `render`.
+pub fn show<V: serde::Serialize>(
+    ctx: &Context,
+    args: &ViewArgs,
+    build: impl FnOnce(&State, AsOf) -> V,
+    render: impl FnOnce(&V) -> String,
+) -> anyhow::Result<std::process::ExitCode> {
+    use std::io::Write;
+    let state = load(ctx)?;
+    let view = build(&state, args.as_of.as_of());
+    let out = if args.json {
+        serde_json::to_string_pretty(&view)? + "\n"
+    } else {
+        render(&view)
+    };
+    std::io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(std::process::ExitCode::SUCCESS)
+}

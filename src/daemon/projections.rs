@@ -1,0 +1,61 @@
+//! The daemon's projection task: keeps the projection caught up with the log, after start-up
+//! (a full rebuild when the profile or the extractor changed) and after every poll that appended.
+//!
+//! Runs the catch-up off the async runtime; a failure is logged and retried at the next wake-up,
+//! never taken down with the daemon. It only writes projection trees.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tokio::sync::{Notify, watch};
+use tokio_util::sync::CancellationToken;
+use tracing::{error, info};
+
+use super::DaemonStatus;
+use crate::ingest::elapsed_ms;
+use crate::projection::{FactStore, Projector, catch_up};
+use crate::store::SledStore;
+
+/// Runs until `token` is cancelled, catching up whenever `wake` is notified.
+pub async fn run(
+    store: Arc<SledStore>,
+    projector: Arc<Projector>,
+    wake: Arc<Notify>,
+    token: CancellationToken,
+    status: watch::Sender<DaemonStatus>,
+) {
+    loop {
+        let (s, p) = (Arc::clone(&store), Arc::clone(&projector));
+        let started = Instant::now();
+        let result = tokio::task::spawn_blocking(move || {
+            let facts = s.facts(p.fingerprint())?;
+            let from = facts.checkpoint()?;
+            let head = crate::store::EventLog::head(s.as_ref())?;
+            if from == 0 && head > 0 {
+                info!(fingerprint = %p.fingerprint(), events = head, "building projections from the log");
+            }
+            let applied = catch_up(&p, s.as_ref(), &facts, &mut |_, _| {})?;
+            Ok::<_, crate::store::StoreError>((applied, facts.checkpoint()?))
+        })
+        .await;
+        match result {
+            Ok(Ok((applied, checkpoint))) => {
+                if applied > 0 {
+                    info!(
+                        applied,
+                        checkpoint,
+                        took_ms = elapsed_ms(started),
+                        "projections updated"
+                    );
+                }
+                status.send_modify(|s| s.projection_checkpoint = checkpoint);
+            }
+            Ok(Err(e)) => error!(error = %e, "projection update failed; retrying after the next poll"),
+            Err(e) => error!(error = %e, "projection task panicked; retrying after the next poll"),
+        }
+        tokio::select! {
+            () = wake.notified() => {}
+            () = token.cancelled() => return,
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! The actors, locations and claims views: how often each actor and place is mentioned, when it
+//! was first and last seen; and every accusation and denial, grouped by who against whom.
+//!
+//! Pure folds over selected article versions.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{ArticleFacts, AsOf, Citation, select};
+use crate::extract::ClaimKind;
+
+/// How much an actor or place is in the news.
+#[derive(Debug, Clone, Serialize)]
+pub struct Presence {
+    /// Profile id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Mentions across articles.
+    pub mentions: u64,
+    /// Articles mentioning it.
+    pub articles: u64,
+    /// Publication of the first of them.
+    pub first_seen: DateTime<Utc>,
+    /// Publication of the last of them.
+    pub last_seen: DateTime<Utc>,
+    /// Latitude, for a location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    /// Longitude, for a location.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+}
+
+/// Mentions of actors and locations.
+#[derive(Debug, Clone, Serialize)]
+pub struct MentionsView {
+    /// What it answers for.
+    pub as_of: AsOf,
+    /// Actors, most mentioned first.
+    pub actors: Vec<Presence>,
+    /// Locations, most mentioned first.
+    pub locations: Vec<Presence>,
+}
+
+fn add(
+    map: &mut BTreeMap<String, Presence>,
+    id: &str,
+    name: &str,
+    mentions: u32,
+    at: DateTime<Utc>,
+    coords: Option<(f64, f64)>,
+) {
+    let p = map.entry(id.to_string()).or_insert_with(|| Presence {
+        id: id.to_string(),
+        name: name.to_string(),
+        mentions: 0,
+        articles: 0,
+        first_seen: at,
+        last_seen: at,
+        lat: coords.map(|c| c.0),
+        lon: coords.map(|c| c.1),
+    });
+    p.mentions += u64::from(mentions);
+    p.articles += 1;
+    p.first_seen = p.first_seen.min(at);
+    p.last_seen = p.last_seen.max(at);
+}
+
+fn ranked(map: BTreeMap<String, Presence>) -> Vec<Presence> {
+    let mut v: Vec<Presence> = map.into_values().collect();
+    v.sort_by(|a, b| b.mentions.cmp(&a.mentions).then_with(|| a.id.cmp(&b.id)));
+    v
+}
+
+/// Builds the mentions view of `articles` as of `as_of`.
+pub fn view(articles: &[ArticleFacts], as_of: AsOf) -> MentionsView {
+    let mut actors = BTreeMap::new();
+    let mut locations = BTreeMap::new();
+    for sel in select(articles, &as_of) {
+        let at = sel.revision.published;
+        for a in &sel.revision.facts.actors {
+            add(&mut actors, &a.id, &a.name, a.mentions, at, None);
+        }
+        for l in &sel.revision.facts.locations {
+            add(&mut locations, &l.id, &l.name, l.mentions, at, Some((l.lat, l.lon)));
+        }
+    }
+    MentionsView {
+        as_of,
+        actors: ranked(actors),
+        locations: ranked(locations),
+    }
+}
+
+/// Accusations or denials of one party against another.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimGroup {
+    /// Accusation or denial.
+    pub kind: ClaimKind,
+    /// Who makes them.
+    pub by: String,
+    /// Against whom.
+    pub against: Option<String>,
+    /// What each is about, with where it was read, oldest first.
+    pub items: Vec<(String, Citation)>,
+}
+
+/// The claims view.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimsView {
+    /// What it answers for.
+    pub as_of: AsOf,
+    /// Groups, most claims first.
+    pub groups: Vec<ClaimGroup>,
+}
+
+// Claims of one kind by one party against another.
+type ClaimKey = (ClaimKind, String, Option<String>);
+
+/// Builds the claims view of `articles` as of `as_of`.
+pub fn claims(articles: &[ArticleFacts], as_of: AsOf) -> ClaimsView {
+    let mut groups: BTreeMap<ClaimKey, Vec<(String, Citation)>> = BTreeMap::new();
+    for sel in select(articles, &as_of) {
+        for c in &sel.revision.facts.claims {
+            groups
+                .entry((c.kind, c.by.clone(), c.against.clone()))
+                .or_default()
+                .push((c.about.clone(), sel.cite(&c.evidence, c.span)));
+        }
+    }
+    let mut groups: Vec<ClaimGroup> = groups
+        .into_iter()
+        .map(|((kind, by, against), mut items)| {
+            items.sort_by(|a, b| a.1.cmp(&b.1));
+            ClaimGroup {
+                kind,
+                by,
+                against,
+                items,
+            }
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.items
+            .len()
+            .cmp(&a.items.len())
+            .then_with(|| (a.kind, &a.by, &a.against).cmp(&(b.kind, &b.by, &b.against)))
+    });
+    ClaimsView { as_of, groups }
+}

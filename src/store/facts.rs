@@ -1,0 +1,121 @@
+//! The persisted projection on sled: one tree per projection fingerprint
+//! (`projection:<fingerprint>`), holding each article's facts under `a/<stream>` and the
+//! checkpoint under `checkpoint`, written together by one atomic batch.
+//!
+//! Part of the store module, the only code that touches sled. Knows nothing of what the facts
+//! mean.
+
+use super::StoreError;
+use super::sled::SledStore;
+use crate::projection::{ArticleFacts, FactStore};
+
+const PREFIX: &str = "projection:";
+const CHECKPOINT: &[u8] = b"checkpoint";
+const ARTICLE: &[u8] = b"a/";
+
+/// One projection's tree.
+#[derive(Debug, Clone)]
+pub struct SledFacts {
+    tree: sled::Tree,
+}
+
+fn engine(context: impl Into<String>, e: sled::Error) -> StoreError {
+    StoreError::Engine {
+        context: context.into(),
+        message: e.to_string(),
+    }
+}
+
+impl SledStore {
+    /// The projection tree for `fingerprint`, created empty (checkpoint 0) if new.
+    pub fn facts(&self, fingerprint: &str) -> Result<SledFacts, StoreError> {
+        let name = format!("{PREFIX}{fingerprint}");
+        let tree = self
+            .db()
+            .open_tree(&name)
+            .map_err(|e| engine(format!("opening {name}"), e))?;
+        Ok(SledFacts { tree })
+    }
+
+    /// Drops every projection tree except `keep`'s (stale ones from an older profile or
+    /// extractor). Returns the fingerprints dropped.
+    pub fn drop_other_projections(&self, keep: &str) -> Result<Vec<String>, StoreError> {
+        let mut dropped = Vec::new();
+        for name in self.db().tree_names() {
+            let name = String::from_utf8_lossy(&name).into_owned();
+            if let Some(fp) = name.strip_prefix(PREFIX)
+                && fp != keep
+            {
+                self.db()
+                    .drop_tree(name.as_bytes())
+                    .map_err(|e| engine(format!("dropping {name}"), e))?;
+                dropped.push(fp.to_string());
+            }
+        }
+        Ok(dropped)
+    }
+
+    /// Empties the projection tree for `fingerprint`, so the next catch-up rebuilds it.
+    pub fn reset_facts(&self, fingerprint: &str) -> Result<(), StoreError> {
+        let name = format!("{PREFIX}{fingerprint}");
+        self.db()
+            .drop_tree(name.as_bytes())
+            .map_err(|e| engine(format!("dropping {name}"), e))?;
+        Ok(())
+    }
+}
+
+impl FactStore for SledFacts {
+    fn checkpoint(&self) -> Result<u64, StoreError> {
+        match self
+            .tree
+            .get(CHECKPOINT)
+            .map_err(|e| engine("reading projection checkpoint", e))?
+        {
+            None => Ok(0),
+            Some(v) => <[u8; 8]>::try_from(v.as_ref())
+                .map(u64::from_be_bytes)
+                .map_err(|_| StoreError::Corrupt {
+                    seq: 0,
+                    reason: format!("projection checkpoint has {} bytes", v.len()),
+                }),
+        }
+    }
+
+    fn get(&self, stream: &str) -> Result<Option<ArticleFacts>, StoreError> {
+        let key = [ARTICLE, stream.as_bytes()].concat();
+        match self.tree.get(key).map_err(|e| engine("reading projection", e))? {
+            None => Ok(None),
+            Some(v) => serde_json::from_slice(&v).map(Some).map_err(|e| StoreError::Corrupt {
+                seq: 0,
+                reason: format!("projection entry {stream}: {e}"),
+            }),
+        }
+    }
+
+    fn commit(&self, articles: &[ArticleFacts], checkpoint: u64) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for a in articles {
+            let value = serde_json::to_vec(a).expect("invariant: ArticleFacts always serializes");
+            batch.insert([ARTICLE, a.stream.as_bytes()].concat(), value);
+        }
+        batch.insert(CHECKPOINT, &checkpoint.to_be_bytes());
+        // One batch on one tree is atomic in sled: the checkpoint never runs ahead of the state.
+        self.tree
+            .apply_batch(batch)
+            .map_err(|e| engine("writing projection", e))
+    }
+
+    fn all(&self) -> Result<Vec<ArticleFacts>, StoreError> {
+        self.tree
+            .scan_prefix(ARTICLE)
+            .map(|item| {
+                let (k, v) = item.map_err(|e| engine("scanning projection", e))?;
+                serde_json::from_slice(&v).map_err(|e| StoreError::Corrupt {
+                    seq: 0,
+                    reason: format!("projection entry {}: {e}", String::from_utf8_lossy(&k[ARTICLE.len()..])),
+                })
+            })
+            .collect()
+    }
+}
