@@ -245,9 +245,18 @@ fn derive(np: &[Token], side: Option<usize>, actor: Option<usize>, lex: &Lexicon
         ReporterKind::Other
     };
     let actor = actor.map(|a| &lex.profile.actors[a]);
+    // "the Nagorno-Karabakh defence ministry", "Ganja's mayor": a place speaks for its holder.
+    let place_side = || {
+        let words: Vec<Token> = np.to_vec();
+        lex.locations
+            .all(&words)
+            .iter()
+            .find_map(|m| lex.profile.locations[m.entry].held_by.clone())
+    };
     let side = side
         .map(|s| lex.profile.sides[s].id.clone())
-        .or_else(|| actor.and_then(|a| a.side.clone()));
+        .or_else(|| actor.and_then(|a| a.side.clone()))
+        .or_else(place_side);
     // A body of a non-belligerent actor (the UN, Russia as mediator) is a third party.
     let kind = match (actor, &side) {
         (Some(a), None) if matches!(a.role, Role::InternationalBody) => ReporterKind::International,

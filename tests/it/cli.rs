@@ -214,3 +214,238 @@ fn a_closed_pipe_is_not_an_error() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
+
+/// Runs frontlined over the war fixtures until both feeds are polled and the projection has
+/// caught up; returns the config path.
+fn ingest_war(dir: &Path) -> std::path::PathBuf {
+    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
+        .unwrap()
+        .to_string();
+    let regional = url::Url::from_file_path(data("feeds/regional-2020.xml"))
+        .unwrap()
+        .to_string();
+    let config = write_config(dir, &[("War Wire", &war), ("Regional Wire", &regional)], "1h");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("both feeds polled and projected", Duration::from_secs(60), |d| {
+        d.count(&["poll finished"]) == 2 && d.count(&["projections updated"]) >= 1
+    });
+    let (status, log) = daemon.terminate();
+    assert!(status.success(), "{log:?}");
+    config.source
+}
+
+fn json(args: &[&str]) -> Value {
+    let out = frontline(args);
+    assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{args:?}: {e}: {}", text(&out.stdout)))
+}
+
+#[test]
+fn projection_commands_answer_as_of_dates_in_tables_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ingest_war(dir.path());
+    let c = config.to_str().unwrap();
+
+    let v = json(&["--config", c, "casualties", "--json", "--as-of", "2020-10-16"]);
+    let tally = |party: &str, group: &str, outcome: &str| {
+        v["tallies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["party"] == party && t["group"] == group && t["outcome"] == outcome)
+            .cloned()
+            .unwrap()
+    };
+    let injured = tally("azerbaijan", "civilian", "injured");
+    assert_eq!(injured["headline"]["count"], 205, "the unconfirmed 1,592 is held out");
+    assert_eq!(injured["headline"]["rule"], "own-prosecutor-or-ombudsman");
+    let military = tally("armenia", "military", "killed");
+    assert_eq!(military["headline"]["count"], 555);
+    assert_eq!(military["headline"]["reporter"], "artsakh-mod");
+    let point = &military["series"][0]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["count"] == 555)
+        .cloned()
+        .unwrap();
+    assert_eq!(point["citations"].as_array().unwrap().len(), 2, "two outlets, one fact");
+    assert!(point["citations"][0]["sentence"].as_str().unwrap().contains("555"));
+
+    let table = text(&frontline(&["--config", c, "casualties", "--as-of", "2020-10-16"]).stdout);
+    assert!(table.starts_with("Casualties, as of 2020-10-16"), "{table}");
+    assert!(
+        table.contains("own-prosecutor-or-ombudsman") && table.contains("suspect"),
+        "{table}"
+    );
+    assert!(table.contains("war-wire 2020-10-14 (+1)"), "sources are shown: {table}");
+
+    let truces = json(&["--config", c, "ceasefire", "--json", "--as-of", "2020-10-19"]);
+    let statuses: Vec<(String, String)> = truces["truces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                t["id"].as_str().unwrap().to_string(),
+                t["status"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        vec![
+            ("truce-2020-10-10".to_string(), "collapsed".to_string()),
+            ("truce-2020-10-18".to_string(), "violated".to_string())
+        ]
+    );
+    let table = text(&frontline(&["--config", c, "ceasefire"]).stdout);
+    assert!(
+        table.contains("truce-2020-11-10")
+            && table.contains("holding")
+            && table.contains("superseded by truce-2020-10-26"),
+        "{table}"
+    );
+
+    let places = json(&["--config", c, "control", "--json", "--as-of", "2020-11-08"]);
+    let shusha = places["places"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["location"] == "shusha")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (shusha["status"].as_str(), shusha["controller"].as_str()),
+        (Some("contested"), Some("azerbaijan"))
+    );
+    let table = text(&frontline(&["--config", c, "control"]).stdout);
+    assert!(table.contains("Shusha") && table.contains("held"), "{table}");
+
+    let timeline = json(&["--config", c, "timeline", "--json", "--as-of", "2020-10-12"]);
+    let entries = timeline["entries"].as_array().unwrap();
+    assert!(entries.iter().all(|e| e["date"].as_str().unwrap() < "2020-10-13"));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e["summary"] == "hadrut: captured by azerbaijan, claimed by azerbaijan"),
+        "{entries:?}"
+    );
+    let table = text(&frontline(&["--config", c, "timeline"]).stdout);
+    assert!(
+        table.contains("truce-2020-10-26 agreed (brokers: united-states)"),
+        "{table}"
+    );
+
+    // As frontline knew it at seq 1 there was one article.
+    let early = json(&["--config", c, "timeline", "--json", "--at-seq", "1"]);
+    assert!(early["entries"].as_array().unwrap().len() <= 3);
+
+    let out = frontline(&["--config", c, "rebuild"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("rebuilt projection") && text(&out.stderr).contains("from 23 events"),
+        "{}",
+        text(&out.stderr)
+    );
+    let after = json(&["--config", c, "casualties", "--json", "--as-of", "2020-10-16"]);
+    assert_eq!(after, v, "a rebuild gives the same state");
+}
+
+#[test]
+fn a_changed_profile_rebuilds_the_projection_on_next_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = ingest_war(dir.path());
+    let c = config.to_str().unwrap();
+    let before = json(&["--config", c, "casualties", "--json"]);
+    let reporter = |v: &Value| {
+        let t = v["tallies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["party"] == "armenia" && t["group"] == "military" && t["outcome"] == "killed");
+        t.unwrap()["headline"]["reporter"].as_str().unwrap().to_string()
+    };
+    assert_eq!(reporter(&before), "artsakh-mod");
+
+    // The same profile without the Nagorno-Karabakh defence ministry as a named reporter: its
+    // figures now come from a reporter derived from the words.
+    let profile = crate::support::root().join("config/profiles/nagorno-karabakh.toml");
+    let text_profile = std::fs::read_to_string(&profile).unwrap();
+    let start = text_profile.find("[[reporter]]\nid = \"artsakh-mod\"").unwrap();
+    let end = start + text_profile[start..].find("\n[[reporter]]").unwrap();
+    let changed = format!("{}{}", &text_profile[..start], &text_profile[end + 1..]);
+    let changed_path = dir.path().join("changed.toml");
+    std::fs::write(&changed_path, changed).unwrap();
+    let config_text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace(&profile.display().to_string(), &changed_path.display().to_string());
+    std::fs::write(&config, config_text).unwrap();
+
+    let after = json(&["--config", c, "casualties", "--json"]);
+    assert_eq!(reporter(&after), "armenia-military");
+}
+
+#[test]
+fn extract_prints_the_design_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let article = dir.path().join("a.txt");
+    std::fs::write(
+        &article,
+        "According to the Prosecutor-General's office in Baku, nine civilians were killed and 34 others were injured in Ganja.\n\
+         Armenia and Azerbaijan agreed to a humanitarian ceasefire from noon local time on Saturday.",
+    )
+    .unwrap();
+    let profile = crate::support::root().join("config/profiles/nagorno-karabakh.toml");
+    let v = json(&[
+        "extract",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--published",
+        "2020-10-10",
+        article.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(v["relevant"], true);
+    assert_eq!(v["casualties"][0]["count"], 9);
+    assert_eq!(v["casualties"][1]["outcome"], "injured");
+    assert_eq!(v["ceasefire"][0]["effective_at"], "2020-10-10T12:00:00+04:00");
+    // From standard input, as text.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "extract",
+            "--profile",
+            profile.to_str().unwrap(),
+            "--published",
+            "2020-10-10",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Two Armenian soldiers were killed near Fuzuli.")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let s = text(&out.stdout);
+    assert!(s.contains("2 killed military party=armenia"), "{s}");
+    // A bad date is one clear line.
+    let out = frontline(&[
+        "extract",
+        "--profile",
+        profile.to_str().unwrap(),
+        "--published",
+        "10/10/2020",
+        article.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("expected YYYY-MM-DD"),
+        "{}",
+        text(&out.stderr)
+    );
+}

@@ -159,6 +159,12 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
     })
     .await;
 
+    // The projection task follows the log.
+    wait_for("the projection to catch up", Duration::from_secs(30), || {
+        let s = status.borrow();
+        s.last_seq == 8 && s.projection_checkpoint == s.last_seq
+    })
+    .await;
     let snapshot = status.borrow().clone();
     stop.send(()).unwrap();
     daemon.await.unwrap().expect("daemon stops cleanly");
