@@ -38,6 +38,10 @@ pub struct RawProfile {
     /// The conflict zone's UTC offset (`+04:00`): "noon local time" means noon here.
     #[serde(default)]
     pub timezone: Option<Spanned<String>>,
+    /// When the conflict began (`2020-09-27`): figures in sentences about earlier years are
+    /// background, not the conflict's.
+    #[serde(default)]
+    pub started: Option<Spanned<String>>,
     /// `[vocabulary]`: words added to the extractor's built-in English vocabulary.
     #[serde(default)]
     pub vocabulary: Vocabulary,
@@ -264,6 +268,8 @@ pub struct Profile {
     pub reporters: Vec<Reporter>,
     /// UTC offset of the conflict zone, in seconds east of UTC.
     pub utc_offset_secs: i32,
+    /// When the conflict began.
+    pub started: Option<chrono::NaiveDate>,
     /// Added vocabulary.
     pub vocabulary: Vocabulary,
     /// The file it came from (not part of the hash).
@@ -383,6 +389,16 @@ impl Profile {
                 return Err(err(r.span(), format!("reporter[{i}].side"), msg));
             }
         }
+        let started = match &raw.started {
+            None => None,
+            Some(d) => Some(chrono::NaiveDate::parse_from_str(d.get_ref(), "%Y-%m-%d").map_err(|_| {
+                err(
+                    d.span(),
+                    "started".into(),
+                    format!("invalid date {:?}: write it like \"2020-09-27\"", d.get_ref()),
+                )
+            })?),
+        };
         let utc_offset_secs = match &raw.timezone {
             None => 0,
             Some(tz) => parse_offset(tz.get_ref()).ok_or_else(|| {
@@ -403,6 +419,7 @@ impl Profile {
             locations: raw.locations.into_iter().map(Spanned::into_inner).collect(),
             reporters: raw.reporters.into_iter().map(Spanned::into_inner).collect(),
             utc_offset_secs,
+            started,
             vocabulary: raw.vocabulary,
             source: path.to_path_buf(),
         })

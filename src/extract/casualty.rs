@@ -46,15 +46,24 @@ const INCIDENT_NOUNS: &[&str] = &[
 const ATTACK_WORDS: &[&str] = &[
     "shelling", "shells", "fire", "strike", "strikes", "attack", "attacks", "drone", "drones", "missile", "missiles",
     "rocket", "rockets", "artillery", "forces", "troops", "army", "military", "bombardment", "airstrike", "soldiers",
+    "armed", "aviation", "provocation", "provocations", "aggression", "bombing", "offensive", "units",
+];
+// Nouns for who attacks: "the armed forces of Armenia" names the attacker...
+const ATTACKER_NOUNS: &[&str] = &[
+    "forces", "troops", "army", "military", "units", "groups", "soldiers", "aviation", "aggression", "provocation",
+    "provocations",
+];
+// ... while "shelling of Azerbaijani towns", "attacks on Azerbaijan" name the target.
+const ACTION_NOUNS: &[&str] = &[
+    "shelling", "fire", "strike", "strikes", "attack", "attacks", "bombardment", "bombing", "airstrike", "airstrikes",
+    "missile", "missiles", "rocket", "rockets",
+];
+// Words that may follow a toll's figure: "rose to 45 since", "stood at 45, according to".
+const TOLL_FOLLOWERS: &[&str] = &[
+    "since", "as", "in", "on", "from", "so", "and", "according", "after", "by", "over", "during", "with", "including",
+    "among", "today", "yesterday", "now", "the", "people", "persons",
 ];
 const TOLL_WORDS: &[&str] = &["toll", "tally", "losses", "deaths", "fatalities", "dead"];
-const BETWEEN_TOLL_AND_NUMBER: &[&str] = &[
-    "rose", "risen", "rises", "reached", "reaches", "climbed", "climbs", "stands", "stood", "stand", "hit", "hits",
-    "increased", "jumped", "grew", "is", "was", "has", "had", "have", "now", "at", "to", "of", "been", "further",
-    "put", "puts", "totalled", "totaled", "total", "amounted", "amount", "as", "high", "tops", "topped", "passed",
-    "exceeded", "surpassed", "nearly", "almost", "about", "around", "over", "more", "than", "at least", "least",
-    "some", "approximately", "roughly",
-];
 
 struct NounPhrase {
     group: Option<Group>,
@@ -77,8 +86,9 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
     if s.historical {
         return out;
     }
+    let subset = subsets(s, lex);
     for (idx, n) in s.numbers.iter().enumerate() {
-        if !could_count_people(toks, n) || is_subset(toks, n) {
+        if !could_count_people(toks, n) || subset[idx] {
             continue;
         }
         let next_number = s.numbers.get(idx + 1).map(|m| m.toks.start).unwrap_or(toks.len());
@@ -88,9 +98,9 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
             Some((o, verb)) => (Some(o), Some(verb)),
             None => (None, None),
         };
-        let toll = toll_before(toks, n.toks.start);
+        let toll = toll_before(toks, lex, n.toks.start, n.toks.end);
         if outcome.is_none() {
-            outcome = outcome_after(s, lex, after, next_number);
+            outcome = outcome_after(s, lex, after, next_number, &subset);
         }
         if outcome.is_none() {
             outcome = np.as_ref().and_then(|p| p.adj_outcome);
@@ -100,17 +110,38 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
         {
             outcome = Some(t.outcome);
         }
+        // "the wounding of nine soldiers and one civilian", "one civilian was killed in Armenia,
+        // and 7 in Artsakh": a figure joined to the previous one shares its outcome.
+        let joined = out.last().is_some_and(|p| {
+            let prev_end = s
+                .numbers
+                .iter()
+                .position(|m| toks[m.toks.start].span.start == p.figure[0])
+                .and_then(|i| s.numbers.get(i).map(|m| m.toks.end));
+            prev_end.is_some_and(|e| e < n.toks.start && toks[e..n.toks.start].iter().any(|t| t.is("and")))
+                && n.toks.start >= 1
+                && (toks[n.toks.start - 1].is("and") || toks[n.toks.start - 1].is_punct(','))
+        });
+        let gapped = joined
+            && np.as_ref().is_none_or(|p| p.group.is_none())
+            && toks.get(n.toks.end).is_some_and(|t| t.is("in") || t.is("at"));
+        if outcome.is_none() && (gapped || (joined && np.as_ref().is_some_and(|p| p.group.is_some()))) {
+            outcome = out.last().map(|p| p.outcome);
+        }
         let Some(outcome) = outcome else { continue };
         // Without a person noun, a figure counts only in a toll phrase, right before an outcome
         // word ("16 killed"), or after an active verb in a sentence that already counted people.
-        let has_noun = np.as_ref().is_some_and(|p| p.group.is_some() || p.inherits);
+        let has_noun = np.as_ref().is_some_and(|p| p.group.is_some() || p.inherits) || gapped;
         let bare_ok =
             toll.is_some() || starts_outcome(toks, lex, n.toks.end) || (agent_before.is_some() && !out.is_empty());
         if !has_noun && !bare_ok {
             continue;
         }
         let previous = out.last();
-        let inherits = np.as_ref().is_some_and(|p| p.inherits) || (!has_noun && toll.is_none() && previous.is_some());
+        let inherits =
+            np.as_ref().is_some_and(|p| p.inherits) || gapped || (!has_noun && toll.is_none() && previous.is_some());
+        let lost_men =
+            agent_before.is_some_and(|v| matches!(toks[v].norm.as_str(), "lost" | "lose" | "loses" | "losing"));
         let mut group = np
             .as_ref()
             .and_then(|p| p.group)
@@ -119,6 +150,14 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
             .unwrap_or(Group::Unknown);
         if group == Group::Unknown && toll.is_some() && toks[..n.toks.start].iter().any(|t| t.is("losses")) {
             group = Group::Military;
+        }
+        // "Azerbaijan has lost 1,280 men": a side's losses are soldiers.
+        if group == Group::Unknown && lost_men {
+            group = Group::Military;
+        }
+        // "11 deaths ... have been recorded among civilians"
+        if group == Group::Unknown {
+            group = among_group(toks, lex, n.toks.end).unwrap_or(group);
         }
 
         let attribution = s.attribution_for(n.toks.start);
@@ -172,6 +211,24 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
         });
     }
     out
+}
+
+// "among civilians", "among the servicemen" shortly after a figure says who it counts.
+fn among_group(toks: &[Token], lex: &Lexicon, from: usize) -> Option<Group> {
+    let end = (from + 10).min(toks.len());
+    let k = (from..end).find(|&k| toks[k].is("among"))?;
+    let j = if toks.get(k + 1).is_some_and(|t| t.is("the")) {
+        k + 2
+    } else {
+        k + 1
+    };
+    if lex.vocab.civilian.starts(toks, j) {
+        Some(Group::Civilian)
+    } else if lex.vocab.military.starts(toks, j) || toks.get(j).is_some_and(|t| t.is("military")) {
+        Some(Group::Military)
+    } else {
+        None
+    }
 }
 
 // Years, ages, dates, times, distances and money are never counts of people.
@@ -233,14 +290,33 @@ fn is_month(t: &Token) -> bool {
         )
 }
 
-// "including two children", "among them three women", "of whom 12 were civilians": a part of a
-// figure already counted.
-fn is_subset(toks: &[Token], n: &Number) -> bool {
-    let start = n.toks.start;
-    let window = &toks[start.saturating_sub(3)..start];
-    window.iter().any(|t| SUBSET.contains(&t.norm.as_str()) && !t.is("of"))
-        || (start >= 2 && toks[start - 2].is("of") && toks[start - 1].is("whom"))
-        || (start >= 1 && toks[start - 1].is("whom"))
+// "including two children", "among them three women", "of whom 60 men and 13 women": parts of a
+// figure already counted. A list that starts as a subset stays one.
+fn subsets(s: &Sentence<'_>, lex: &Lexicon) -> Vec<bool> {
+    let toks = &s.toks;
+    let mut out: Vec<bool> = Vec::with_capacity(s.numbers.len());
+    for (i, n) in s.numbers.iter().enumerate() {
+        let start = n.toks.start;
+        let from = if i > 0 { s.numbers[i - 1].toks.end } else { 0 };
+        // An outcome word or a closing bracket ends a breakdown.
+        let closed = |a: usize| {
+            (a..start).any(|k| outcome_at(toks, lex, k).is_some() || toks[k].is_punct(')') || toks[k].is_punct(';'))
+        };
+        let marked = (from..start).any(|k| {
+            let t = &toks[k];
+            let marker = (SUBSET.contains(&t.norm.as_str()) && !t.is("of") && !t.is("among"))
+                || (t.is("among")
+                    && toks
+                        .get(k + 1)
+                        .is_some_and(|w| matches!(w.norm.as_str(), "them" | "whom" | "those")))
+                || (t.is("of") && toks.get(k + 1).is_some_and(|w| w.is("whom")));
+            marker && !closed(k + 1)
+        });
+        // A breakdown goes on ("among them a girl, four women and two men") until it is closed.
+        let listed = i > 0 && out[i - 1] && !closed(from);
+        out.push(marked || listed);
+    }
+    out
 }
 
 fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhrase> {
@@ -260,11 +336,8 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
     if toks.get(j).is_some_and(|t| t.is("of")) {
         j += 1;
         match toks.get(j).map(|t| t.norm.as_str()) {
-            Some("them" | "those" | "these" | "whom") => {
-                np.inherits = true;
-                np.end = j + 1;
-                return Some(np);
-            }
+            // "39 of them": part of a figure given before, never a figure of its own.
+            Some("them" | "those" | "these" | "whom") => return None,
             Some("the" | "its" | "their" | "our" | "his" | "her") => {
                 np.own = matches!(toks[j].norm.as_str(), "its" | "their" | "our");
                 j += 1;
@@ -292,10 +365,14 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
             "enemy" => np.enemy = true,
             "civilian" => hint = Some(Group::Civilian),
             "wounded" | "injured" => np.adj_outcome = Some(Outcome::Injured),
-            "dead" | "killed" => np.adj_outcome = Some(Outcome::Killed),
+            "missing" => np.adj_outcome = Some(Outcome::Missing),
+            "captured" | "captive" => np.adj_outcome = Some(Outcome::Captured),
+            "dead" | "killed" | "deceased" | "fallen" | "martyred" => np.adj_outcome = Some(Outcome::Killed),
             "military" | "army" | "armed" => hint = Some(Group::Military),
             w if MODIFIERS.contains(&w) => {}
             "-" if t.kind == Kind::Punct => {}
+            // A nationality or a name as an adjective: "two French reporters".
+            _ if t.kind == Kind::Word && t.upper && !toks.get(j + 1).is_some_and(|n| n.kind == Kind::Punct) => {}
             _ => break,
         }
         j += 1;
@@ -316,11 +393,34 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
             np.group = Some(hint.unwrap_or(Group::Unknown));
         }
     } else {
-        // No noun ("16 killed"); adjectives alone may still say who ("45 civilian deaths").
+        // No noun ("16 killed"); adjectives alone may still say who ("45 civilian deaths"), but
+        // not when another noun follows them ("40 civilian facilities").
+        let other_noun = toks.get(j).is_some_and(|t| {
+            t.kind == Kind::Word
+                && outcome_at(toks, lex, j).is_none()
+                && !matches!(
+                    t.norm.as_str(),
+                    "were"
+                        | "was"
+                        | "have"
+                        | "has"
+                        | "had"
+                        | "are"
+                        | "is"
+                        | "been"
+                        | "in"
+                        | "on"
+                        | "at"
+                        | "since"
+                        | "so"
+                        | "and"
+                        | "during"
+                )
+        });
         np.group = hint;
         np.end = start;
         np.adj_outcome = None;
-        if np.party.is_none() && hint.is_none() && !np.own && !np.enemy {
+        if other_noun || (np.party.is_none() && hint.is_none() && !np.own && !np.enemy) {
             return None;
         }
     }
@@ -354,18 +454,50 @@ fn outcome_at(toks: &[Token], lex: &Lexicon, i: usize) -> Option<(Outcome, usize
 }
 
 // An outcome after the noun phrase, before the clause moves on to another figure.
-fn outcome_after(s: &Sentence<'_>, lex: &Lexicon, from: usize, next_number: usize) -> Option<Outcome> {
+fn outcome_after(s: &Sentence<'_>, lex: &Lexicon, from: usize, next_number: usize, subset: &[bool]) -> Option<Outcome> {
     let toks = &s.toks;
-    let limit = (from + 12).min(toks.len());
+    let mut limit = (from + 18).min(toks.len());
     let mut k = from;
     while k < limit {
         let t = &toks[k];
         if t.kind == Kind::Punct && matches!(t.norm.as_str(), ";" | ":" | "." | "?" | "!") {
             return None;
         }
-        // Another figure of its own starts here ("... and 34 others were injured").
-        if k >= next_number && s.numbers.iter().any(|m| m.toks.start == k && !is_subset(toks, m)) {
-            return None;
+        // ", who fought for ..., were killed": a relative clause between the figure and its verb.
+        if t.is_punct(',')
+            && toks.get(k + 1).is_some_and(|w| w.is("who") || w.is("which"))
+            && let Some(close) = toks[k + 1..].iter().position(|w| w.is_punct(','))
+        {
+            limit = (limit + close + 1).min(toks.len());
+            k += close + 2;
+            continue;
+        }
+        // "(7 females and 24 males)": a breakdown in parentheses, skipped.
+        if t.is_punct('(')
+            && let Some(close) = toks[k..].iter().position(|w| w.is_punct(')'))
+        {
+            limit = (limit + close + 1).min(toks.len());
+            k += close + 1;
+            continue;
+        }
+        // Another figure of its own starts here ("... and 34 others were injured"), unless it is
+        // a second subject of the same verb ("200 Armenian soldiers and 80 Azerbaijani personnel
+        // were killed").
+        if k >= next_number
+            && let Some(m) = s
+                .numbers
+                .iter()
+                .enumerate()
+                .find(|(i, m)| m.toks.start == k && !subset[*i])
+                .map(|(_, m)| m)
+        {
+            let coordinated = k > 0 && (toks[k - 1].is("and") || toks[k - 1].is_punct(','));
+            if !coordinated {
+                return None;
+            }
+            // Skip the other figure and its noun phrase: only a verb after both is shared.
+            k = noun_phrase(s, lex, m.toks.end).map_or(m.toks.end, |p| p.end);
+            continue;
         }
         if matches!(
             t.norm.as_str(),
@@ -392,10 +524,27 @@ fn outcome_before(toks: &[Token], start: usize) -> Option<(Outcome, usize)> {
         && toks[start - 1].is("of")
         && matches!(
             toks[start - 2].norm.as_str(),
-            "bodies" | "deaths" | "death" | "remains" | "lives" | "names"
+            "bodies"
+                | "deaths"
+                | "death"
+                | "remains"
+                | "lives"
+                | "names"
+                | "murder"
+                | "murders"
+                | "killing"
+                | "killings"
+                | "loss"
+                | "losses"
         )
     {
         return Some((Outcome::Killed, start - 2));
+    }
+    if start >= 2
+        && toks[start - 1].is("of")
+        && matches!(toks[start - 2].norm.as_str(), "wounding" | "injuring" | "injuries")
+    {
+        return Some((Outcome::Injured, start - 2));
     }
     let mut k = start;
     // Skip the bound: "killing at least nine".
@@ -427,13 +576,32 @@ struct Toll {
     own: bool,
 }
 
-fn toll_before(toks: &[Token], start: usize) -> Option<Toll> {
+fn toll_before(toks: &[Token], lex: &Lexicon, start: usize, end: usize) -> Option<Toll> {
+    // The figure must end the phrase, or be followed by people or an outcome: "rose to 45.",
+    // "rose to 45 people", "stands at 45 dead"; "1,165 houses" is no toll.
+    let after_ok = match toks.get(end) {
+        None => true,
+        Some(t) if t.kind == Kind::Punct => true,
+        Some(t) if t.kind == Kind::Number => false,
+        Some(_) => {
+            let v = &lex.vocab;
+            [
+                &v.military, &v.civilian, &v.person, &v.killed, &v.injured, &v.missing, &v.captured,
+            ]
+            .iter()
+            .any(|p| p.starts(toks, end))
+                || TOLL_FOLLOWERS.contains(&toks[end].norm.as_str())
+        }
+    };
+    if !after_ok {
+        return None;
+    }
     let mut k = start;
     let mut steps = 0;
-    while k > 0 && steps < 12 {
+    while k > 0 && steps < 18 {
         let t = &toks[k - 1];
         if TOLL_WORDS.contains(&t.norm.as_str()) || (t.is("number") && toks.get(k).is_some_and(|n| n.is("of"))) {
-            let window = &toks[k.saturating_sub(4)..(k + 3).min(toks.len())];
+            let window = &toks[k.saturating_sub(4)..(k + 5).min(toks.len())];
             let outcome = if window
                 .iter()
                 .any(|w| matches!(w.norm.as_str(), "wounded" | "injured" | "injuries"))
@@ -476,25 +644,19 @@ fn toll_before(toks: &[Token], start: usize) -> Option<Toll> {
                 phrase: k.saturating_sub(4)..start,
             });
         }
-        let skippable = BETWEEN_TOLL_AND_NUMBER.contains(&t.norm.as_str())
-            || matches!(
-                t.norm.as_str(),
-                "among" | "its" | "their" | "our" | "servicemen" | "soldiers" | "troops" | "civilians" | "fighters"
-            )
-            // Names inside the phrase: "the toll among Nagorno-Karabakh servicemen".
-            || (t.kind == Kind::Word && t.upper)
-            // The event the toll is of: "the toll from Sunday's strike on Ganja".
-            || INCIDENT_NOUNS.contains(&t.norm.as_str())
-            || matches!(t.norm.as_str(), "from" | "on" | "in" | "near" | "after" | "since" | "killed" | "wounded" | "injured" | "overnight" | "drone" | "artillery" | "a" | "an")
-            || t.is_punct('-')
-            || t.is("dead")
-            || t.is("the")
-            || (t.kind == Kind::Punct && t.norm == ",")
-            || matches!(
-                t.norm.as_str(),
-                "civilian" | "military" | "death" | "injury" | "casualty"
-            );
-        if !skippable {
+        // The phrase between the toll word and the figure may say anything ("the number of its
+        // servicemen killed in hostilities with Azerbaijani forces had increased by 35 to"), but
+        // not end a clause or hold another figure (other than "by 35" and dates).
+        let stop = match t.kind {
+            Kind::Punct => matches!(t.norm.as_str(), ";" | ":" | "." | "?" | "!"),
+            Kind::Number => {
+                let increment = k >= 2 && toks[k - 2].is("by");
+                let date = k >= 2 && is_month(&toks[k - 2]);
+                !(increment || date)
+            }
+            Kind::Word => matches!(t.norm.as_str(), "but" | "while" | "whereas" | "although"),
+        };
+        if stop {
             return None;
         }
         k -= 1;
@@ -628,17 +790,29 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             .is_none_or(|a| m.toks.end <= a.start || m.toks.start >= a.end)
     };
     let side_id = |m: &super::lexicon::Mention| lex.profile.sides[m.entry].id.clone();
-    // "426 Armenian servicemen"
+    // A side named right after "with", "by", "against" or "from" is someone else: "killed in
+    // hostilities with Azerbaijani forces".
+    let as_agent = |m: &super::lexicon::Mention| {
+        m.toks.start >= 1 && matches!(toks[m.toks.start - 1].norm.as_str(), "with" | "by" | "against" | "from")
+    };
+
+    // "426 Armenian servicemen", "Stepanakert residents"
     if let Some(p) = c.np.and_then(|p| p.party.clone()) {
         return Some(p);
     }
+    // "its servicemen", "the death toll among its servicemen": the reporter's own.
+    if c.own && c.reporter_side.is_some() {
+        return c.reporter_side.map(String::from);
+    }
     // "the death toll among Nagorno-Karabakh servicemen"
     if let Some(phrase) = &c.toll_phrase {
+        let inside = |m: &&super::lexicon::Mention| m.toks.start >= phrase.start && m.toks.end <= phrase.end;
         if let Some(m) = s
             .sides
             .iter()
             .filter(outside_attribution)
-            .find(|m| m.toks.start >= phrase.start && m.toks.end <= phrase.end)
+            .filter(inside)
+            .find(|m| !as_agent(m))
         {
             return Some(side_id(m));
         }
@@ -646,7 +820,8 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             .locations
             .iter()
             .filter(outside_attribution)
-            .find(|m| m.toks.start >= phrase.start && m.toks.end <= phrase.end);
+            .filter(inside)
+            .find(|m| !as_agent(m));
         if let Some(held) = place.and_then(|m| lex.profile.locations[m.entry].held_by.clone()) {
             return Some(held);
         }
@@ -664,6 +839,17 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             return Some(side_id(m));
         }
     }
+    // "Azerbaijan has more than 2,700 wounded soldiers": the side that has them.
+    let mut k = n.toks.start;
+    while k > 0 && is_bound_word(&toks[k - 1]) {
+        k -= 1;
+    }
+    if k >= 2
+        && matches!(toks[k - 1].norm.as_str(), "has" | "had" | "have")
+        && let Some(m) = s.sides.iter().filter(outside_attribution).find(|m| m.toks.end == k - 1)
+    {
+        return Some(side_id(m));
+    }
     // "Azerbaijan's military losses rose to 2,783": a possessive side just before the figure.
     let before = n.toks.start.saturating_sub(5)..n.toks.start;
     if let Some(m) = s
@@ -675,14 +861,11 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
     {
         return Some(side_id(m));
     }
-    if c.own {
-        return c.reporter_side.map(String::from);
-    }
     if c.np.is_some_and(|p| p.enemy) {
         return c.reporter_side.and_then(other);
     }
-    // "Azerbaijani shelling killed nine civilians": the people of the side opposite the agent;
-    // "Armenia lost 16 servicemen": the agent's own.
+    // "Azerbaijani shelling killed nine civilians": the side opposite the agent; "Armenia lost 16
+    // servicemen": the agent's own.
     if let Some(verb) = c.agent_verb {
         let clause_start = toks[..verb]
             .iter()
@@ -711,41 +894,78 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             };
         }
     }
-    // "killed by Armenian shelling", "wounded in an Azerbaijani drone strike": the agent right
-    // after "by"/"in" (and an article), followed by a word of attack.
-    for (k, t) in toks.iter().enumerate().take((np_end + 14).min(toks.len())).skip(np_end) {
-        if !(t.is("by") || t.is("in")) {
-            continue;
-        }
-        let mut j = k + 1;
-        if toks
-            .get(j)
-            .is_some_and(|a| matches!(a.norm.as_str(), "a" | "an" | "the"))
-        {
-            j += 1;
-        }
-        if let Some(m) = s.sides.iter().find(|m| m.toks.start == j)
-            && toks
-                .get(m.toks.end)
-                .is_some_and(|w| ATTACK_WORDS.contains(&w.norm.as_str()))
-        {
-            return other(&side_id(m));
-        }
+    // "attacks against Azerbaijan", "shelling of Azerbaijani towns", "strikes on Armenian
+    // villages": the victims' side.
+    if let Some(m) = s.sides.iter().filter(outside_attribution).find(|m| {
+        let st = m.toks.start;
+        (st >= 1 && toks[st - 1].is("against"))
+            || (st >= 2
+                && (toks[st - 1].is("of") || toks[st - 1].is("on"))
+                && ACTION_NOUNS.contains(&toks[st - 2].norm.as_str()))
+    }) {
+        return Some(side_id(m));
     }
-    // Civilians belong to the side holding the place they were hit in.
-    if c.group != Group::Military
-        && let Some(loc) = c.location
-        && let Some(held) = lex
-            .profile
-            .locations
-            .iter()
-            .find(|l| l.id == loc)
-            .and_then(|l| l.held_by.clone())
+    // "Azerbaijani shelling", "as a result of Armenian provocation", "killed by Armenian forces",
+    // "the armed forces of Armenia": the people counted are of the side opposite the one named
+    // as attacker, when the sentence names exactly one.
+    let attackers: Vec<String> = s
+        .sides
+        .iter()
+        .filter(outside_attribution)
+        .filter(|m| {
+            let next = toks.get(m.toks.end);
+            let attack_after = next.is_some_and(|w| ATTACK_WORDS.contains(&w.norm.as_str()))
+                || (toks[m.toks.end - 1].possessive && next.is_some_and(|w| w.is("armed") || w.is("forces")));
+            let before = &toks[m.toks.start.saturating_sub(3)..m.toks.start];
+            let agent_before = before.last().is_some_and(|w| w.is("by"))
+                || before.windows(2).any(|w| w[0].is("result") && w[1].is("of"))
+                || (m.toks.start >= 2
+                    && toks[m.toks.start - 1].is("of")
+                    && ATTACKER_NOUNS.contains(&toks[m.toks.start - 2].norm.as_str()));
+            attack_after || agent_before
+        })
+        .map(side_id)
+        .collect();
+    if let Some(first) = attackers.first()
+        && attackers.iter().all(|a| a == first)
     {
-        return Some(held);
+        return other(first);
     }
-    // A side reporting casualties without saying whose reports its own.
-    c.reporter_side.map(String::from)
+    if c.group != Group::Military {
+        // Civilians belong to the side holding the place they were hit in.
+        if let Some(held) = c
+            .location
+            .and_then(|loc| lex.profile.locations.iter().find(|l| l.id == loc))
+            .and_then(|l| l.held_by.clone())
+        {
+            return Some(held);
+        }
+        // "one civilian was killed in Armenia", "civilians killed in Artsakh": a side as a place.
+        if let Some(m) = s
+            .sides
+            .iter()
+            .filter(outside_attribution)
+            .find(|m| m.toks.start >= 1 && toks[m.toks.start - 1].is("in"))
+        {
+            return Some(side_id(m));
+        }
+        // "... killed since the beginning of hostilities in Nagorno-Karabakh": a region.
+        let region = s.locations.iter().filter(outside_attribution).find(|m| {
+            matches!(
+                lex.profile.locations[m.entry].kind,
+                crate::profile::LocationKind::Region
+            ) && m.toks.start >= 1
+                && matches!(toks[m.toks.start - 1].norm.as_str(), "in" | "of")
+        });
+        if let Some(held) = region.and_then(|m| lex.profile.locations[m.entry].held_by.clone()) {
+            return Some(held);
+        }
+    }
+    // A side reporting casualties without saying whose reports its own; a figure with no
+    // reporter in its sentence is taken to be the article's last named reporter's.
+    c.reporter_side
+        .map(String::from)
+        .or_else(|| s.article_reporter_side.clone())
 }
 
 #[cfg(test)]

@@ -208,6 +208,7 @@ const CIVILIAN_NOUNS: &[&str] = &[
 ];
 const PERSON_NOUNS: &[&str] = &[
     "people", "persons", "person", "individuals", "men", "man", "victims", "others", "bodies", "lives", "souls",
+    "members", "member",
 ];
 const KILLED: &[&str] = &[
     "killed", "dead", "died", "die", "dies", "dying", "lost their lives", "lost his life", "lost her life", "perished",
@@ -215,7 +216,7 @@ const KILLED: &[&str] = &[
 ];
 const INJURED: &[&str] = &[
     "wounded", "injured", "hurt", "wounding", "injuring", "injuries", "wounds", "wound", "injure", "hospitalised",
-    "hospitalized",
+    "hospitalized", "being treated", "receiving treatment", "under treatment",
 ];
 const MISSING: &[&str] = &[
     "missing", "unaccounted for", "went missing", "gone missing", "disappeared",
@@ -249,7 +250,8 @@ const SPEECH_VERBS: &[&str] = &[
     "said", "says", "say", "reported", "reports", "announced", "announces", "confirmed", "confirms", "stated",
     "states", "told", "tells", "added", "adds", "claimed", "claims", "published", "publishes", "updated", "put",
     "estimated", "estimates", "wrote", "writes", "tweeted", "posted", "noted", "declared", "acknowledged", "admitted",
-    "insisted", "warned", "counted", "recorded", "registered", "according",
+    "insisted", "warned", "counted", "recorded", "registered", "according", "informed", "informs", "released",
+    "releases", "issued", "issues", "disclosed", "revealed", "listed",
 ];
 
 /// The profile compiled for extraction.

@@ -319,6 +319,9 @@ pub struct Sentence<'a> {
     pub context_location: Option<usize>,
     /// The sentence looks back at an earlier year ("In 2016, ..."): background, not news.
     pub historical: bool,
+    /// The side of the article's last named reporter before this sentence: who an unattributed
+    /// figure most likely comes from.
+    pub article_reporter_side: Option<String>,
 }
 
 impl Sentence<'_> {
@@ -406,7 +409,7 @@ impl Sentence<'_> {
             .iter()
             .filter(|m| exclude.is_none_or(|a| !(a.start <= m.toks.start && m.toks.end <= a.end)))
             .filter(|m| {
-                toks[m.toks.start.saturating_sub(4)..m.toks.start].iter().any(|t| {
+                toks[m.toks.start.saturating_sub(6)..m.toks.start].iter().any(|t| {
                     matches!(
                         t.norm.as_str(),
                         "in" | "at"
@@ -443,6 +446,12 @@ impl Sentence<'_> {
     }
 }
 
+// Words that make a sentence about a strike on a place.
+const STRIKE_WORDS: &[&str] = &[
+    "hit", "hits", "struck", "strike", "strikes", "shelled", "shelling", "attack", "attacked", "attacks", "missile",
+    "missiles", "rocket", "rockets", "bombed", "bombing", "fired", "targeted", "shell", "shells", "drone", "airstrike",
+];
+
 /// Extracts every fact from `text`, published at `published`, with the compiled profile `lex`.
 pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extraction {
     let matched_rules: Vec<String> = lex.matcher.matches_text(text).into_iter().map(String::from).collect();
@@ -462,9 +471,12 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
     let mut location_counts: BTreeMap<usize, u32> = BTreeMap::new();
     // The article's most recent named reporter, for "it said" and "the ministry said".
     let mut last_reporter: Option<(String, ReporterRef)> = None;
+    let mut article_reporter: Option<String> = None;
     let mut last_accuser: Option<(String, Option<String>)> = None;
     let mut previous: Option<(Range<usize>, Option<usize>)> = None;
-    let published_year = published_local.year();
+    // Sentences about years before the conflict began (or, without a start date, before the
+    // article's year) are background.
+    let current_year = lex.profile.started.map_or(published_local.year(), |d| d.year());
 
     for span in text::sentences(text) {
         let toks = text::tokenize(text, span.clone());
@@ -486,13 +498,15 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
         let same_paragraph = previous
             .as_ref()
             .is_some_and(|(p, _)| !text[p.end..span.start].contains("\n\n"));
-        let historical = toks.iter().any(|t| {
-            t.kind == text::Kind::Number && {
+        let historical = toks.iter().enumerate().any(|(i, t)| {
+            // "born in 2013" dates a person, not the events.
+            let born = toks[i.saturating_sub(2)..i].iter().any(|w| w.is("born"));
+            t.kind == text::Kind::Number && !born && {
                 let digits: String = t.norm.chars().take_while(char::is_ascii_digit).collect();
                 let suffix = &t.norm[digits.len()..];
                 digits.len() == 4
                     && (suffix.is_empty() || suffix == "s")
-                    && digits.parse::<i32>().is_ok_and(|y| (1900..published_year).contains(&y))
+                    && digits.parse::<i32>().is_ok_and(|y| (1900..current_year).contains(&y))
             }
         });
         let s = Sentence {
@@ -506,6 +520,7 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
             attributions,
             tense,
             published: published_local,
+            article_reporter_side: article_reporter.clone(),
             context_location: if same_paragraph {
                 previous.as_ref().and_then(|(_, l)| *l)
             } else {
@@ -514,7 +529,16 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
             historical,
             toks,
         };
-        previous = Some((span.clone(), s.place_near(lex, 0, None).or(s.context_location)));
+        // Only a sentence about a strike sets the place for the next one ("A missile hit Ganja.
+        // Nine were killed."); a place named in passing does not.
+        let place = s.place_near(lex, 0, None).filter(|&entry| {
+            // The place must be what was struck: within a few words after the strike word.
+            s.locations.iter().filter(|m| m.entry == entry).any(|m| {
+                let before = &s.toks[m.toks.start.saturating_sub(8)..m.toks.start];
+                before.iter().any(|t| STRIKE_WORDS.contains(&t.norm.as_str()))
+            })
+        });
+        previous = Some((span.clone(), place.or(s.context_location)));
         for m in &s.actors {
             *actor_counts.entry(m.entry).or_default() += 1;
         }
@@ -522,6 +546,14 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
             *location_counts.entry(m.entry).or_default() += 1;
         }
         out.casualties.extend(casualty::extract(&s, lex));
+        if let Some(side) = s
+            .attributions
+            .iter()
+            .rev()
+            .find_map(|a| a.reporter.as_ref().and_then(|r| r.side.clone()))
+        {
+            article_reporter = Some(side);
+        }
         out.ceasefire.extend(ceasefire::extract(&s, lex));
         out.control.extend(control::extract(&s, lex));
         let claims = claims::extract(&s, lex, &mut last_accuser);

@@ -98,8 +98,19 @@ pub fn attributions(toks: &[Token], text: &str, lex: &Lexicon) -> Vec<Attributio
             continue;
         }
         // Before the verb: back to the clause start.
+        // A parenthesis inside the name is part of it: "the Defense Ministry of the
+        // Nagorno-Karabakh Republic (NKR) reported".
         let mut start = i;
-        while start > 0 && i - start < 12 && !is_clause_break(&toks[start - 1]) && !toks[start - 1].is("that") {
+        while start > 0 && i - start < 16 && !toks[start - 1].is("that") {
+            if toks[start - 1].is_punct(')')
+                && let Some(open) = toks[..start - 1].iter().rposition(|t| t.is_punct('('))
+            {
+                start = open;
+                continue;
+            }
+            if is_clause_break(&toks[start - 1]) {
+                break;
+            }
             start -= 1;
         }
         let mut found = make(toks, text, start..i, i, lex);
@@ -150,12 +161,19 @@ fn make(toks: &[Token], text: &str, mut range: Range<usize>, verb: usize, lex: &
     while range.end > range.start && TRAILING_NOISE.contains(&toks[range.end - 1].norm.as_str()) {
         range.end -= 1;
     }
-    while range.start < range.end
-        && (toks[range.start].is("the") || toks[range.start].is("and") || toks[range.start].is("but"))
-    {
+    // "(published) by the ministry", "the", "and", "but" are not part of the name.
+    while range.start < range.end && matches!(toks[range.start].norm.as_str(), "the" | "and" | "but" | "by") {
         range.start += 1;
     }
-    if range.is_empty() || range.len() > 12 {
+    // "the ministry on its official website", "the ministry via Telegram": where, not who.
+    if let Some(cut) = toks[range.clone()]
+        .iter()
+        .position(|t| t.is("on") || t.is("via"))
+        .filter(|&p| p > 0)
+    {
+        range.end = range.start + cut;
+    }
+    if range.is_empty() || range.len() > 16 {
         return None;
     }
     let np = &toks[range.clone()];
@@ -169,10 +187,12 @@ fn make(toks: &[Token], text: &str, mut range: Range<usize>, verb: usize, lex: &
     let side = lex.sides.within(toks, range.clone()).first().map(|m| m.entry);
     let actor = lex.actors.within(toks, range.clone()).first().map(|m| m.entry);
     let has_noun = np.iter().any(|t| REPORTER_NOUNS.contains(&t.norm.as_str()));
+    // A capitalised word names something, unless it is capitalised only for starting the sentence.
+    let first_word = toks.iter().position(|t| t.kind != Kind::Punct).unwrap_or(0);
     let has_name = np
         .iter()
         .enumerate()
-        .any(|(k, t)| t.upper && !(k == 0 && range.start == 0));
+        .any(|(k, t)| t.upper && range.start + k != first_word);
     if !(pronoun || named.is_some() || side.is_some() || actor.is_some() || has_noun || has_name) {
         return None;
     }

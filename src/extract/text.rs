@@ -74,6 +74,42 @@ pub fn sentences(text: &str) -> Vec<Range<usize>> {
         }
         glue = ends_with_abbreviation(&text[span]);
     }
+    out.into_iter().flat_map(|r| split_before_digits(text, r)).collect()
+}
+
+// UAX #29 does not break before a sentence that starts with a figure ("... of law. 46 civilians
+// were hurt"), which is how news often starts one. Splits there, unless the full stop ends an
+// abbreviation ("No. 10", "Oct. 26").
+fn split_before_digits(text: &str, r: Range<usize>) -> Vec<Range<usize>> {
+    let s = &text[r.clone()];
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if matches!(bytes[i], b'.' | b'!' | b'?') {
+            // The end of the sentence, after any closing quotes.
+            let mut end = i + 1;
+            while end < bytes.len() && matches!(bytes[end], b'"' | b'\'' | b')') {
+                end += 1;
+            }
+            let rest = &s[end..];
+            let trimmed = rest.trim_start();
+            let gap = rest.len() - trimmed.len();
+            if gap > 0
+                && !rest[..gap].contains('\n')
+                && trimmed.starts_with(|c: char| c.is_ascii_digit())
+                && !ends_with_abbreviation(&s[start..=i])
+            {
+                out.push(r.start + start..r.start + end);
+                start = end + gap;
+                i = start;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    out.push(r.start + start..r.end);
     out
 }
 

@@ -22,6 +22,19 @@ fn sentences_survive_abbreviations_and_split_paragraphs() {
 }
 
 #[test]
+fn a_sentence_may_start_with_a_figure() {
+    let text = "Shelling continued overnight, the ministry said. 46 civilians were hurt. House No. 10 was hit.";
+    assert_eq!(
+        sents(text),
+        vec![
+            "Shelling continued overnight, the ministry said.",
+            "46 civilians were hurt.",
+            "House No. 10 was hit."
+        ]
+    );
+}
+
+#[test]
 fn sentence_spans_are_byte_offsets_into_the_text() {
     let text = "  Şuşa was shelled.   Two died.";
     let spans = sentences(text);
