@@ -76,6 +76,8 @@ struct NounPhrase {
     enemy: bool,
     /// "others", "of them": the people of the previous figure.
     inherits: bool,
+    /// A nationality that is no side's: "two French reporters".
+    foreign: bool,
     end: usize,
 }
 
@@ -182,14 +184,32 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
             location: location.as_deref(),
             group,
         };
+        // "and seven in Artsakh": a gapped figure names its own place.
+        let gapped_party = if gapped && group != Group::Military {
+            let at = n.toks.end + 1;
+            s.sides
+                .iter()
+                .find(|m| m.toks.start == at)
+                .map(|m| lex.profile.sides[m.entry].id.clone())
+                .or_else(|| {
+                    s.locations
+                        .iter()
+                        .find(|m| m.toks.start == at)
+                        .and_then(|m| lex.profile.locations[m.entry].held_by.clone())
+                })
+        } else {
+            None
+        };
         // "34 others": the previous figure's people, unless the words say otherwise.
-        let explicit = np.as_ref().and_then(|p| p.party.clone());
+        let explicit = np.as_ref().and_then(|p| p.party.clone()).or(gapped_party);
         let party = match (
             explicit,
             inherits.then(|| previous.and_then(|p| p.party.clone())).flatten(),
         ) {
             (Some(p), _) => Some(p),
             (None, Some(p)) => Some(p),
+            // "two French reporters": people of neither side.
+            (None, None) if np.as_ref().is_some_and(|p| p.foreign) => None,
             (None, None) => party(s, lex, n, &ctx),
         };
 
@@ -328,6 +348,7 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
         own: false,
         enemy: false,
         inherits: false,
+        foreign: false,
         end: start,
     };
     let mut hint: Option<Group> = None;
@@ -372,7 +393,9 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
             w if MODIFIERS.contains(&w) => {}
             "-" if t.kind == Kind::Punct => {}
             // A nationality or a name as an adjective: "two French reporters".
-            _ if t.kind == Kind::Word && t.upper && !toks.get(j + 1).is_some_and(|n| n.kind == Kind::Punct) => {}
+            _ if t.kind == Kind::Word && t.upper && !toks.get(j + 1).is_some_and(|n| n.kind == Kind::Punct) => {
+                np.foreign = true;
+            }
             _ => break,
         }
         j += 1;
@@ -864,6 +887,15 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
     if c.np.is_some_and(|p| p.enemy) {
         return c.reporter_side.and_then(other);
     }
+    // "attacks against Azerbaijan", "shelling of Azerbaijani towns", "strikes on Armenian
+    // villages": the victims' side, never the attacker.
+    let is_target = |m: &&super::lexicon::Mention| {
+        let st = m.toks.start;
+        (st >= 1 && toks[st - 1].is("against"))
+            || (st >= 2
+                && (toks[st - 1].is("of") || toks[st - 1].is("on"))
+                && ACTION_NOUNS.contains(&toks[st - 2].norm.as_str()))
+    };
     // "Azerbaijani shelling killed nine civilians": the side opposite the agent; "Armenia lost 16
     // servicemen": the agent's own.
     if let Some(verb) = c.agent_verb {
@@ -875,6 +907,7 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             .sides
             .iter()
             .filter(outside_attribution)
+            .filter(|m| !is_target(m))
             .rev()
             .find(|m| m.toks.start >= clause_start && m.toks.end <= verb)
             .map(side_id)
@@ -894,15 +927,7 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             };
         }
     }
-    // "attacks against Azerbaijan", "shelling of Azerbaijani towns", "strikes on Armenian
-    // villages": the victims' side.
-    if let Some(m) = s.sides.iter().filter(outside_attribution).find(|m| {
-        let st = m.toks.start;
-        (st >= 1 && toks[st - 1].is("against"))
-            || (st >= 2
-                && (toks[st - 1].is("of") || toks[st - 1].is("on"))
-                && ACTION_NOUNS.contains(&toks[st - 2].norm.as_str()))
-    }) {
+    if let Some(m) = s.sides.iter().filter(outside_attribution).find(|m| is_target(m)) {
         return Some(side_id(m));
     }
     // "Azerbaijani shelling", "as a result of Armenian provocation", "killed by Armenian forces",

@@ -125,6 +125,23 @@ fn year_number(t: &Token) -> Option<i32> {
     t.norm.parse().ok().filter(|y| (1900..=2100).contains(y))
 }
 
+/// Months named with their year ("in July 2020"), as the last day of the month, with the
+/// token range: a period, not a day, so [`find`] leaves them out.
+pub fn month_years(toks: &[Token]) -> Vec<(NaiveDate, Range<usize>)> {
+    toks.windows(2)
+        .enumerate()
+        .filter_map(|(i, w)| {
+            let (m, y) = (month(&w[0])?, year_number(&w[1])?);
+            let next = if m == 12 {
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(y, m + 1, 1)
+            };
+            Some((next?.pred_opt()?, i..i + 2))
+        })
+        .collect()
+}
+
 /// Whether the sentence's verbs point to the past or the future.
 pub fn tense(toks: &[Token]) -> Tense {
     let future = toks.iter().enumerate().any(|(i, t)| {

@@ -509,6 +509,19 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
                     && digits.parse::<i32>().is_ok_and(|y| (1900..current_year).contains(&y))
             }
         });
+        let dates = dates::find(&toks, published, offset, tense);
+        // "In July 2020, 16 soldiers were killed": a dated event before the war began is
+        // background too ("since September 27" counts from the start, so it is not).
+        let historical = historical
+            || lex.profile.started.is_some_and(|started| {
+                let periods = dates::month_years(&toks);
+                let days = dates.iter().map(|w| (w.date, w.toks.clone()));
+                days.chain(periods).any(|(date, at)| {
+                    let born = toks[at.start.saturating_sub(2)..at.start].iter().any(|t| t.is("born"));
+                    let since = at.start >= 1 && matches!(toks[at.start - 1].norm.as_str(), "since" | "from");
+                    date < started && !born && !since
+                })
+            });
         let s = Sentence {
             text,
             span: span.clone(),
@@ -516,7 +529,7 @@ pub fn extract(text: &str, published: DateTime<Utc>, lex: &Lexicon) -> Extractio
             sides: lex.sides.all(&toks),
             actors: lex.actors.all(&toks),
             locations: lex.locations.all(&toks),
-            dates: dates::find(&toks, published, offset, tense),
+            dates,
             attributions,
             tense,
             published: published_local,

@@ -97,6 +97,31 @@ pub fn attributions(toks: &[Token], text: &str, lex: &Lexicon) -> Vec<Attributio
             i += 1;
             continue;
         }
+        // Passive: "the toll reported by the Artsakh Defence Army rose to ...": the name after
+        // "by", as far as it reads like one.
+        if toks.get(verb_end).is_some_and(|t| t.is("by")) {
+            let start = verb_end + 1;
+            let mut end = start;
+            while end < toks.len()
+                && end - start < 10
+                && !is_clause_break(&toks[end])
+                && (toks[end].upper
+                    || toks[end].possessive
+                    || toks[end].is_punct('-')
+                    || REPORTER_NOUNS.contains(&toks[end].norm.as_str())
+                    || matches!(
+                        toks[end].norm.as_str(),
+                        "the" | "of" | "defence" | "defense" | "general"
+                    ))
+            {
+                end += 1;
+            }
+            if let Some(a) = make(toks, text, start..end, i, lex) {
+                out.push(a);
+                i = end;
+                continue;
+            }
+        }
         // Before the verb: back to the clause start.
         // A parenthesis inside the name is part of it: "the Defense Ministry of the
         // Nagorno-Karabakh Republic (NKR) reported".

@@ -219,3 +219,121 @@ fn traps_are_never_casualties() {
     // Negation.
     check("No civilians were killed, and 3 soldiers were not hurt.", &[]);
 }
+
+#[test]
+fn shared_verb_across_coordinated_figures() {
+    check(
+        "The ministry of defence of Azerbaijan said 200 Armenian soldiers and 80 Armenian civilians were killed.",
+        &[
+            "200 killed military armenia exact incident - azerbaijan-mod",
+            "80 killed civilian armenia exact incident - azerbaijan-mod",
+        ],
+    );
+}
+
+#[test]
+fn gapped_figure_takes_the_outcome_of_the_first() {
+    check(
+        "Twelve civilians were killed in Azerbaijan and seven in Artsakh.",
+        &[
+            "12 killed civilian azerbaijan exact incident - -",
+            "7 killed civilian armenia exact incident - -",
+        ],
+    );
+}
+
+#[test]
+fn numbers_inside_parentheses_and_relative_clauses_are_skipped() {
+    check(
+        "Nine civilians (three of them children) were killed in Stepanakert.",
+        &["9 killed civilian armenia exact incident stepanakert -"],
+    );
+    check(
+        "Officials, who said 3 villages were shelled, reported 14 soldiers killed.",
+        &["14 killed military - exact incident - -"],
+    );
+}
+
+#[test]
+fn subsets_after_among_them_are_not_new_figures() {
+    check(
+        "Eleven people were killed in Barda, among them two children.",
+        &["11 killed unknown azerbaijan exact incident barda -"],
+    );
+    check(
+        "Thirty servicemen were wounded; four of them are in serious condition.",
+        &["30 injured military - exact incident - -"],
+    );
+}
+
+#[test]
+fn tolls_with_increments_and_long_phrases() {
+    check(
+        "The toll of military dead reported by the Artsakh Defence Army rose by 35 to 1,068.",
+        &["1068 killed military armenia exact cumulative - artsakh-mod"],
+    );
+    check(
+        "The number of civilians killed by Armenian shelling since September 27 has reached 63.",
+        &["63 killed civilian azerbaijan exact cumulative - -"],
+    );
+    // The figure after the toll belongs to the toll only when nothing else claims it.
+    check(
+        "The death toll rose to 40 soldiers and 12 civilians.",
+        &[
+            "40 killed military - exact cumulative - -",
+            "12 killed civilian - exact cumulative - -",
+        ],
+    );
+}
+
+#[test]
+fn side_lost_men_means_military_dead() {
+    check(
+        "Azerbaijan has not disclosed its losses, but Armenia said it had lost 710 men.",
+        &["710 killed military armenia exact cumulative - armenia-other"],
+    );
+}
+
+#[test]
+fn party_from_the_shelling_of_forces_of_or_attacks_against_a_side() {
+    check(
+        "The shelling of Azerbaijani villages killed four civilians.",
+        &["4 killed civilian azerbaijan exact incident - -"],
+    );
+    check(
+        "Artillery fire by the forces of Azerbaijan wounded 6 civilians in Martakert.",
+        &["6 injured civilian armenia exact incident martakert -"],
+    );
+    check(
+        "Rocket attacks against Armenia killed 3 civilians.",
+        &["3 killed civilian armenia exact incident - -"],
+    );
+}
+
+#[test]
+fn figures_from_before_the_war_are_background() {
+    // The profile says the war began on 2020-09-27: an earlier dated figure is history.
+    check("In July 2020, 16 soldiers were killed in clashes on the border.", &[]);
+    check("About 30,000 people were killed in the war that ended in 1994.", &[]);
+    check(
+        "A soldier born in 1999 was among 24 servicemen killed on Monday.",
+        &["24 killed military - exact incident - -"],
+    );
+}
+
+#[test]
+fn place_from_context_only_after_a_strike() {
+    // The previous sentence names a place without a strike: no location is inherited.
+    check(
+        "The president visited Ganja on Friday. Seven soldiers were killed, the ministry said.",
+        &["7 killed military - exact incident - -"],
+    );
+}
+
+#[test]
+fn foreign_reporters_are_not_a_party() {
+    check(
+        "Two French reporters were wounded in Martuni.",
+        &["2 injured civilian - exact incident martuni -"],
+    );
+}

@@ -81,3 +81,10 @@ fn tense_from_verbs() {
     assert_eq!(t("Shelling continues"), Tense::Unknown);
     let _ = NaiveDate::from_ymd_opt(2020, 1, 1);
 }
+
+#[test]
+fn month_with_year_is_a_period_ending_on_its_last_day() {
+    let toks = crate::extract::text::tokenize("In July 2020 and December 2019, not on 5 May.", 0..44);
+    let found: Vec<String> = super::month_years(&toks).iter().map(|(d, _)| d.to_string()).collect();
+    assert_eq!(found, ["2020-07-31", "2019-12-31"]);
+}
