@@ -19,7 +19,7 @@ const MODIFIERS: &[&str] = &[
     "more", "other", "additional", "further", "young", "elderly", "local", "ethnic", "unarmed", "innocent", "peaceful",
     "civilian", "military", "army", "armed", "enemy", "own", "separatist", "separatists", "seriously", "severely",
     "badly", "critically", "lightly", "slightly", "newly", "wounded", "injured", "identified", "unidentified",
-    "active", "regular", "reserve", "volunteer", "foreign", "syrian", "special", "forces",
+    "active", "regular", "reserve", "volunteer", "foreign", "syrian", "special", "forces", "backed", "led",
 ];
 // Words after a number that make it something other than a count of people.
 const UNITS: &[&str] = &[
@@ -120,9 +120,14 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<Casualty> {
                 .iter()
                 .position(|m| toks[m.toks.start].span.start == p.figure[0])
                 .and_then(|i| s.numbers.get(i).map(|m| m.toks.end));
-            prev_end.is_some_and(|e| e < n.toks.start && toks[e..n.toks.start].iter().any(|t| t.is("and")))
-                && n.toks.start >= 1
-                && (toks[n.toks.start - 1].is("and") || toks[n.toks.start - 1].is_punct(','))
+            // "... and at least 90": the bound sits between the conjunction and the figure.
+            let mut b = n.toks.start;
+            while b > 0 && is_bound_word(&toks[b - 1]) {
+                b -= 1;
+            }
+            prev_end.is_some_and(|e| e < b && toks[e..b].iter().any(|t| t.is("and")))
+                && b >= 1
+                && (toks[b - 1].is("and") || toks[b - 1].is_punct(','))
         });
         let gapped = joined
             && np.as_ref().is_none_or(|p| p.group.is_none())
@@ -329,7 +334,10 @@ fn subsets(s: &Sentence<'_>, lex: &Lexicon) -> Vec<bool> {
                     && toks
                         .get(k + 1)
                         .is_some_and(|w| matches!(w.norm.as_str(), "them" | "whom" | "those")))
-                || (t.is("of") && toks.get(k + 1).is_some_and(|w| w.is("whom")));
+                || (t.is("of")
+                    && toks
+                        .get(k + 1)
+                        .is_some_and(|w| matches!(w.norm.as_str(), "whom" | "them" | "those")));
             marker && !closed(k + 1)
         });
         // A breakdown goes on ("among them a girl, four women and two men") until it is closed.
@@ -393,7 +401,11 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
             w if MODIFIERS.contains(&w) => {}
             "-" if t.kind == Kind::Punct => {}
             // A nationality or a name as an adjective: "two French reporters".
-            _ if t.kind == Kind::Word && t.upper && !toks.get(j + 1).is_some_and(|n| n.kind == Kind::Punct) => {
+            // "Turkish-backed" too: the hyphen and "backed" are skipped as modifiers.
+            _ if t.kind == Kind::Word
+                && t.upper
+                && toks.get(j + 1).is_none_or(|n| n.kind != Kind::Punct || n.is_punct('-')) =>
+            {
                 np.foreign = true;
             }
             _ => break,
@@ -415,6 +427,15 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
         } else {
             np.group = Some(hint.unwrap_or(Group::Unknown));
         }
+    } else if np.party.is_some()
+        && toks.get(j).is_some_and(|t| t.is("and"))
+        && let Some(next) = s.numbers.iter().find(|m| m.toks.start == j + 1)
+        && let Some(shared) = noun_phrase(s, lex, next.toks.end).filter(|p| p.group.is_some())
+    {
+        // "93 Azerbaijani and 50 Armenian civilians": the noun is shared.
+        np.group = shared.group;
+        np.end = j;
+        return Some(np);
     } else {
         // No noun ("16 killed"); adjectives alone may still say who ("45 civilian deaths"), but
         // not when another noun follows them ("40 civilian facilities").
@@ -445,6 +466,13 @@ fn noun_phrase(s: &Sentence<'_>, lex: &Lexicon, start: usize) -> Option<NounPhra
         np.adj_outcome = None;
         if other_noun || (np.party.is_none() && hint.is_none() && !np.own && !np.enemy) {
             return None;
+        }
+    }
+    // "2,783 servicemen of the Azerbaijani armed forces": whose they are, after the noun.
+    if np.party.is_none() && np.group.is_some() && toks.get(np.end).is_some_and(|t| t.is("of")) {
+        let at = np.end + 1 + usize::from(toks.get(np.end + 1).is_some_and(|t| t.is("the")));
+        if let Some(m) = s.sides.iter().find(|m| m.toks.start == at) {
+            np.party = Some(lex.profile.sides[m.entry].id.clone());
         }
     }
     Some(np)
@@ -645,14 +673,10 @@ fn toll_before(toks: &[Token], lex: &Lexicon, start: usize, end: usize) -> Optio
                 return None;
             }
             let phrase = &toks[k.saturating_sub(4)..start];
-            let group = if phrase.iter().any(|w| w.is("civilian") || w.is("civilians")) {
+            let phrase_at = |p: &Phrases| (k.saturating_sub(4)..start).any(|i| p.at(toks, i).is_some());
+            let group = if phrase.iter().any(|w| w.is("civilian")) || phrase_at(&lex.vocab.civilian) {
                 Some(Group::Civilian)
-            } else if phrase.iter().any(|w| {
-                matches!(
-                    w.norm.as_str(),
-                    "military" | "army" | "servicemen" | "soldiers" | "troops" | "fighters"
-                )
-            }) {
+            } else if phrase.iter().any(|w| w.is("military") || w.is("army")) || phrase_at(&lex.vocab.military) {
                 Some(Group::Military)
             } else {
                 None
@@ -858,6 +882,8 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
         ) && let Some(m) = s.sides.iter().find(|m| m.toks.end == k)
             && m.toks.start >= 1
             && matches!(toks[m.toks.start - 1].norm.as_str(), "the" | "among")
+            // "shelling from the Armenian side" names the attacker, not the victims.
+            && !(m.toks.start >= 2 && toks[m.toks.start - 2].is("from"))
         {
             return Some(side_id(m));
         }
@@ -942,7 +968,12 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
             let attack_after = next.is_some_and(|w| ATTACK_WORDS.contains(&w.norm.as_str()))
                 || (toks[m.toks.end - 1].possessive && next.is_some_and(|w| w.is("armed") || w.is("forces")));
             let before = &toks[m.toks.start.saturating_sub(3)..m.toks.start];
-            let agent_before = before.last().is_some_and(|w| w.is("by"))
+            // "shelling from the Armenian side", "fire from Azerbaijani positions"
+            let from_at = m.toks.start - usize::from(m.toks.start >= 1 && toks[m.toks.start - 1].is("the"));
+            let fired_from =
+                from_at >= 2 && toks[from_at - 1].is("from") && ATTACK_WORDS.contains(&toks[from_at - 2].norm.as_str());
+            let agent_before = fired_from
+                || before.last().is_some_and(|w| w.is("by"))
                 || before.windows(2).any(|w| w[0].is("result") && w[1].is("of"))
                 || (m.toks.start >= 2
                     && toks[m.toks.start - 1].is("of")

@@ -42,6 +42,7 @@ fn shipped_profile_is_valid_and_complete() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/profiles/nagorno-karabakh.toml");
     let p = Profile::load(&path).unwrap();
     assert_eq!(p.id, "nagorno-karabakh");
+    assert_eq!(p.started, chrono::NaiveDate::from_ymd_opt(2020, 9, 27));
     let ids = |v: Vec<&str>| v.into_iter().map(String::from).collect::<Vec<_>>();
     assert_eq!(
         p.sides.iter().map(|s| s.id.clone()).collect::<Vec<_>>(),
@@ -100,6 +101,10 @@ fn errors_name_the_key() {
     check(
         MINIMAL.replace(r#"id = "war""#, r#"id = "War""#),
         "p.toml:5:1: topic[0].id: \"War\" is not a valid id: use lower-case ASCII letters, digits and '-'",
+    );
+    check(
+        MINIMAL.replace(r#"name = "Test war""#, "name = \"Test war\"\nstarted = \"27/09/2020\""),
+        "p.toml:4:11: started: invalid date \"27/09/2020\": write it like \"2020-09-27\"",
     );
     check(
         format!("{MINIMAL}\n[[topic]]\nid = \"empty\"\nnone = [\"x\"]\n"),

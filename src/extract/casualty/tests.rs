@@ -337,3 +337,51 @@ fn foreign_reporters_are_not_a_party() {
         &["2 injured civilian - exact incident martuni -"],
     );
 }
+
+#[test]
+fn a_noun_shared_by_coordinated_sides() {
+    check(
+        "The fighting killed 2,300 soldiers and at least 90 Azerbaijani and 60 Armenian civilians.",
+        &[
+            "2300 killed military - exact incident - -",
+            "90 killed civilian azerbaijan at_least incident - -",
+            "60 killed civilian armenia exact incident - -",
+        ],
+    );
+}
+
+#[test]
+fn side_named_after_the_noun() {
+    check(
+        "It said 412 servicemen of the Azerbaijani army had been killed.",
+        &["412 killed military azerbaijan exact incident - -"],
+    );
+}
+
+#[test]
+fn hyphenated_backers_and_toll_nouns_from_the_vocabulary() {
+    check(
+        "At least 12 Turkish-backed Syrian mercenaries were killed.",
+        &["12 killed military - at_least incident - -"],
+    );
+    check(
+        "The death toll among the foreign mercenaries has risen to 75.",
+        &["75 killed military - exact cumulative - -"],
+    );
+}
+
+#[test]
+fn fire_from_a_side_names_the_attacker() {
+    check(
+        "Officials in Baku said 11 people were injured by shelling from the Armenian side.",
+        &["11 injured unknown azerbaijan exact incident - azerbaijan-government"],
+    );
+}
+
+#[test]
+fn a_breakdown_of_them_lists_no_new_figures() {
+    check(
+        "Twenty civilians were wounded, 8 of them children and 3 elderly people.",
+        &["20 injured civilian - exact incident - -"],
+    );
+}
