@@ -213,6 +213,23 @@ fn a_closed_pipe_is_not_an_error() {
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+
+    // The same for JSON written by serde (`extract --json`), whose error wraps the I/O error.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["extract", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = "Azerbaijani shelling of Martuni killed 3 civilians and wounded 12. ".repeat(400);
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), body.as_bytes()).unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
 }
 
 /// Runs frontlined over the war fixtures until both feeds are polled and the projection has
