@@ -5,6 +5,7 @@
 //! Data flow: `config` → `daemon` (scheduling) → `feed::fetch` → `feed::parse` → `matcher`
 //! → `store` (via `ingest`). The CLI (`cli`) reads the store. See ARCHITECTURE.md.
 
+pub mod api;
 pub mod article;
 pub mod cli;
 pub mod config;

@@ -20,6 +20,9 @@ struct Args {
     /// Store directory, instead of the config's `[store] path`
     #[arg(long, value_name = "PATH")]
     store: Option<PathBuf>,
+    /// API socket, instead of the config's `[api] socket`
+    #[arg(long, value_name = "PATH")]
+    socket: Option<PathBuf>,
     /// Validate the config and the profile, print a summary, and exit (0 valid, 1 invalid)
     #[arg(long)]
     check_config: bool,
@@ -36,6 +39,9 @@ fn main() -> ExitCode {
     let loaded = Config::load(&path).map_err(anyhow::Error::new).and_then(|mut config| {
         if let Some(store) = &args.store {
             config.store.path = store.clone();
+        }
+        if let Some(socket) = &args.socket {
+            config.socket = socket.clone();
         }
         let profile = Profile::load(&config.profile_path).with_context(|| {
             format!(

@@ -59,6 +59,8 @@ pub struct FeedStatus {
     pub last_success: Option<DateTime<Utc>>,
     /// The last error, with its class.
     pub last_error: Option<String>,
+    /// Its class (`dns`, `timeout`, `http_5xx`, `parse`, ...), for grouping and alerts.
+    pub last_error_class: Option<String>,
     /// Events this feed appended since start.
     pub appended: u64,
 }
@@ -97,6 +99,13 @@ pub async fn serve(
         info!(fingerprint = %projector.fingerprint(), dropped = ?dropped, "profile or extractor changed; the projections will be rebuilt");
     }
     let wake = Arc::new(Notify::new());
+    // The API socket is bound before anything starts, so a second daemon on the same socket
+    // stops here with a clear error.
+    if let Some(dir) = config.socket.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let listener = crate::api::bind(&config.socket)
+        .with_context(|| format!("binding the API socket {}", config.socket.display()))?;
 
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
@@ -125,11 +134,18 @@ pub async fn serve(
     }
     tracker.spawn(projections::run(
         Arc::clone(&store),
-        projector,
+        Arc::clone(&projector),
         wake,
         token.clone(),
         status.clone(),
     ));
+    let api = crate::api::router(crate::api::ApiState {
+        store: Arc::clone(&store),
+        profile: Arc::new(profile.clone()),
+        projector,
+        status: status.subscribe(),
+    });
+    tracker.spawn(crate::api::serve(listener, config.socket.clone(), api, token.clone()));
     tracker.close();
     drop(ctx);
     status.send_modify(|s| s.ready = true);
@@ -260,7 +276,8 @@ fn report(
             Err(e) => {
                 f.failures += 1;
                 f.consecutive_failures += 1;
-                f.last_error = Some(format!("{}: {e}", e.class()));
+                f.last_error = Some(e.to_string());
+                f.last_error_class = Some(e.class().to_string());
             }
         }
     });

@@ -182,11 +182,8 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
     ] {
         let f = feed(id);
         assert_eq!(f.failures, f.polls, "{id} fails every poll");
-        assert!(
-            f.last_error.as_deref().unwrap_or("").starts_with(class),
-            "{id}: {:?}",
-            f.last_error
-        );
+        assert_eq!(f.last_error_class.as_deref(), Some(class), "{id}: {:?}", f.last_error);
+        assert!(f.last_error.as_deref().is_some_and(|e| !e.is_empty()), "{id}");
     }
 
     let store = SledStore::open_existing(&store_path, ByteSize::mib(8)).unwrap();

@@ -1,6 +1,7 @@
 //! The integration test binary: everything that needs a store, a server, a binary or a
 //! process. Pure logic is tested next to its module (`src/**/tests.rs`).
 
+mod api;
 mod cli;
 mod compat;
 mod config_errors;

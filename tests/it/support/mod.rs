@@ -30,11 +30,12 @@ pub fn shipped_profile() -> Profile {
     Profile::load(&root().join("config/profiles/nagorno-karabakh.toml")).expect("shipped profile loads")
 }
 
-/// Writes a config into `dir` with the store at `dir/store`, the shipped profile, the given
+/// Writes a config into `dir` with the store at `dir/store`, the API socket at `dir/api.sock`,
+/// the shipped profile, the given
 /// `[[feed]]` tables, and `interval`; returns it loaded.
 pub fn write_config(dir: &Path, feeds: &[(&str, &str)], interval: &str) -> Config {
     let mut text = format!(
-        "[store]\npath = \"store\"\ncache = \"8MiB\"\n\n[profile]\npath = {:?}\n\n[poll]\ninterval = \"{interval}\"\ntimeout = \"10s\"\n",
+        "[store]\npath = \"store\"\ncache = \"8MiB\"\n\n[api]\nsocket = \"api.sock\"\n\n[profile]\npath = {:?}\n\n[poll]\ninterval = \"{interval}\"\ntimeout = \"10s\"\n",
         root()
             .join("config/profiles/nagorno-karabakh.toml")
             .display()

@@ -1,0 +1,183 @@
+//! The daemon's local API: HTTP/JSON on a Unix socket, versioned under `/v1`. Serves the
+//! daemon's status and the projection views (each with `as_of` and `at_seq`), so the CLI can
+//! read the state while the daemon holds the store.
+//!
+//! Read-only: no route writes to the log. Every failure is a JSON body `{"error": "..."}` with
+//! a 4xx or 5xx status; nothing a client sends can stop the daemon.
+
+use std::io;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::daemon::DaemonStatus;
+use crate::profile::Profile;
+use crate::projection::{self, ArticleFacts, AsOf, FactStore, Projector};
+use crate::store::SledStore;
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct ApiState {
+    /// The daemon's store (the projection trees are read, never the log written).
+    pub store: Arc<SledStore>,
+    /// The profile the projection is built with.
+    pub profile: Arc<Profile>,
+    /// Its compiled form, for the fingerprint.
+    pub projector: Arc<Projector>,
+    /// The daemon's status.
+    pub status: watch::Receiver<DaemonStatus>,
+}
+
+/// An API error: a status and a message, sent as `{"error": message}`.
+#[derive(Debug)]
+pub struct ApiError(StatusCode, String);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.0, Json(serde_json::json!({ "error": self.1 }))).into_response()
+    }
+}
+
+/// The routes.
+pub fn router(state: ApiState) -> Router {
+    Router::new()
+        .route("/v1/status", get(status))
+        .route("/v1/casualties", get(casualties))
+        .route("/v1/ceasefire", get(ceasefire))
+        .route("/v1/control", get(control))
+        .route("/v1/timeline", get(timeline))
+        .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; routes are under /v1".into()) })
+        .with_state(state)
+}
+
+#[derive(Serialize)]
+struct StatusBody {
+    #[serde(flatten)]
+    status: DaemonStatus,
+    uptime_secs: i64,
+}
+
+async fn status(State(s): State<ApiState>) -> Json<StatusBody> {
+    let status = s.status.borrow().clone();
+    let uptime_secs = status.started_at.map_or(0, |t| (Utc::now() - t).num_seconds());
+    Json(StatusBody { status, uptime_secs })
+}
+
+/// `?as_of=YYYY-MM-DD&at_seq=N`, both optional.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AsOfQuery {
+    as_of: Option<String>,
+    at_seq: Option<u64>,
+}
+
+fn as_of(q: Result<Query<AsOfQuery>, QueryRejection>) -> Result<AsOf, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let date = match q.as_of.as_deref() {
+        None => None,
+        Some(d) => Some(NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("as_of {d:?} is not a date like 2020-10-10"),
+            )
+        })?),
+    };
+    Ok(AsOf { date, seq: q.at_seq })
+}
+
+// Reads the projection off the runtime (sled reads block) and folds one view from it.
+async fn view<V: Serialize + Send + 'static>(
+    s: ApiState,
+    f: impl FnOnce(&[ArticleFacts], &Profile) -> V + Send + 'static,
+) -> Result<Json<V>, ApiError> {
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    tokio::task::spawn_blocking(move || {
+        let facts = s.store.facts(s.projector.fingerprint()).map_err(|e| e.to_string())?;
+        let articles = facts.all().map_err(|e| e.to_string())?;
+        Ok::<_, String>(f(&articles, &s.profile))
+    })
+    .await
+    .map_err(|e| internal(format!("the view failed: {e}")))?
+    .map(Json)
+    .map_err(|e| internal(format!("reading the projection: {e}")))
+}
+
+async fn casualties(
+    State(s): State<ApiState>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = as_of(q)?;
+    view(s, move |a, p| projection::casualties::view(a, p, at)).await
+}
+
+async fn ceasefire(
+    State(s): State<ApiState>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = as_of(q)?;
+    view(s, move |a, _| projection::ceasefire::view(a, at)).await
+}
+
+async fn control(
+    State(s): State<ApiState>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = as_of(q)?;
+    view(s, move |a, p| projection::control::view(a, p, at)).await
+}
+
+async fn timeline(
+    State(s): State<ApiState>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = as_of(q)?;
+    view(s, move |a, p| projection::timeline::view(a, p, at)).await
+}
+
+/// Binds the API socket at `path`: a stale socket (nobody answering) is replaced, a live one is
+/// an error (another daemon serves it); the socket is made mode 0660.
+pub fn bind(path: &Path) -> io::Result<tokio::net::UnixListener> {
+    if path.exists() {
+        if std::os::unix::net::UnixStream::connect(path).is_ok() {
+            return Err(io::Error::new(
+                io::ErrorKind::AddrInUse,
+                format!("{} is in use by another process", path.display()),
+            ));
+        }
+        std::fs::remove_file(path)?;
+    }
+    let listener = tokio::net::UnixListener::bind(path)?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o660))?;
+    Ok(listener)
+}
+
+/// Serves `router` on `listener` until `token` is cancelled, then removes the socket file.
+pub async fn serve(listener: tokio::net::UnixListener, path: PathBuf, router: Router, token: CancellationToken) {
+    info!(socket = %path.display(), "API listening");
+    if let Err(e) = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { token.cancelled().await })
+        .await
+    {
+        warn!(socket = %path.display(), error = %e, "API server stopped");
+    }
+    if let Err(e) = std::fs::remove_file(&path)
+        && e.kind() != io::ErrorKind::NotFound
+    {
+        warn!(socket = %path.display(), error = %e, "could not remove the API socket");
+    }
+}
+
+#[cfg(test)]
+mod tests;

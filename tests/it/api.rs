@@ -1,0 +1,165 @@
+//! The daemon's local API on its Unix socket, against the real `frontlined`: status, the views
+//! with `as_of` (the same JSON the CLI prints from the store), JSON errors for bad requests, the
+//! socket's mode, its removal on exit, and a second daemon refused the socket.
+
+use std::io::{Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::support::daemon::Daemon;
+use crate::support::{data, write_config};
+
+/// One HTTP/1.1 GET over the socket: (status code, JSON body).
+fn get(socket: &Path, target: &str) -> (u16, Value) {
+    let mut stream = UnixStream::connect(socket).unwrap_or_else(|e| panic!("connecting {}: {e}", socket.display()));
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        stream,
+        "GET {target} HTTP/1.1\r\nHost: frontline\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).unwrap();
+    let raw = String::from_utf8(raw).expect("UTF-8 response");
+    let (head, body) = raw.split_once("\r\n\r\n").expect("a header block");
+    let code = head
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .expect("a status line");
+    assert!(
+        head.to_ascii_lowercase().contains("content-type: application/json"),
+        "{target}: not JSON: {head}"
+    );
+    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{target}: {e}: {body}"));
+    (code, body)
+}
+
+/// The CLI's JSON for `args`, read from the store once the daemon has stopped.
+fn cli_json(config: &Path, args: &[&str]) -> Value {
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--config", config.to_str().unwrap()])
+        .args(args)
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
+        .unwrap()
+        .to_string();
+    let config = write_config(dir.path(), &[("War Wire", &war)], "1h");
+    let socket = dir.path().join("api.sock");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the feed polled and projected", Duration::from_secs(60), |d| {
+        d.count(&["poll finished"]) == 1 && d.count(&["projections updated"]) >= 1
+    });
+
+    let mode = std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o660, "socket mode");
+
+    let (code, status) = get(&socket, "/v1/status");
+    assert_eq!(code, 200);
+    assert_eq!(status["ready"], true);
+    let events = status["last_seq"].as_u64().unwrap();
+    assert!(events > 0, "{status}");
+    assert_eq!(status["projection_checkpoint"].as_u64(), Some(events), "{status}");
+    assert_eq!(
+        status["feeds"]["war-wire"]["appended"].as_u64(),
+        Some(events),
+        "{status}"
+    );
+
+    let mut views = Vec::new();
+    for (route, command) in [
+        ("casualties", "casualties"),
+        ("ceasefire", "ceasefire"),
+        ("control", "control"),
+        ("timeline", "timeline"),
+    ] {
+        for as_of in ["2020-10-20", "2020-11-30"] {
+            let (code, body) = get(&socket, &format!("/v1/{route}?as_of={as_of}"));
+            assert_eq!(code, 200, "{route} {as_of}: {body}");
+            assert_eq!(body["as_of"]["date"], as_of, "{route}");
+            views.push((command, as_of, body));
+        }
+    }
+    let (code, body) = get(&socket, "/v1/casualties?at_seq=1");
+    assert_eq!((code, body["as_of"]["seq"].as_u64()), (200, Some(1)));
+
+    // Bad requests: a 4xx and a JSON error that says what was wrong.
+    let (code, body) = get(&socket, "/v1/casualties?as_of=20-10-2020");
+    assert_eq!(code, 400);
+    assert!(
+        body["error"].as_str().unwrap().contains("\"20-10-2020\" is not a date"),
+        "{body}"
+    );
+    let (code, body) = get(&socket, "/v1/casualties?at_seq=minus-one");
+    assert_eq!(code, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("at_seq"), "{body}");
+    let (code, body) = get(&socket, "/v1/ceasefire?color=blue");
+    assert_eq!(code, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("color"), "{body}");
+    let (code, body) = get(&socket, "/v2/anything");
+    assert_eq!(code, 404);
+    assert!(body["error"].as_str().unwrap().contains("/v1"), "{body}");
+    // ... and the daemon still answers.
+    assert_eq!(get(&socket, "/v1/status").0, 200);
+
+    let (exit, log) = daemon.terminate();
+    assert!(exit.success(), "{log:?}");
+    assert!(!socket.exists(), "the socket is removed on a clean exit");
+
+    // The API served exactly what the CLI computes from the store.
+    for (command, as_of, body) in views {
+        assert_eq!(
+            body,
+            cli_json(&config.source, &[command, "--as-of", as_of, "--json"]),
+            "{command} as of {as_of}"
+        );
+    }
+}
+
+#[test]
+fn a_second_daemon_cannot_take_a_live_socket() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "1h");
+    let first = Daemon::start(&config.source, &[]);
+    first.wait_log("the first daemon listening", Duration::from_secs(30), |d| {
+        d.count(&["API listening"]) == 1
+    });
+    // Same socket, its own store: only the socket is in the way.
+    let other = dir.path().join("other-store");
+    let out = Command::new(env!("CARGO_BIN_EXE_frontlined"))
+        .args([
+            "--config",
+            config.source.to_str().unwrap(),
+            "--store",
+            other.to_str().unwrap(),
+        ])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("binding the API socket") && stderr.contains("in use by another process"),
+        "{stderr}"
+    );
+    let (exit, log) = first.terminate();
+    assert!(exit.success(), "{log:?}");
+}
