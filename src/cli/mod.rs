@@ -4,6 +4,7 @@
 //! Commands stay thin: the work lives in the library, output formatting in `render`.
 //! Exit status: 0 success, 1 a check found problems (`verify`), 2 an error.
 
+pub mod client;
 pub mod events;
 pub mod extract;
 pub mod rebuild;
@@ -50,6 +51,9 @@ pub struct GlobalArgs {
     /// Store directory, instead of the config's `[store] path`
     #[arg(long, global = true, value_name = "PATH")]
     pub store: Option<PathBuf>,
+    /// The daemon's API socket, instead of the config's `[api] socket`
+    #[arg(long, global = true, value_name = "PATH")]
+    pub socket: Option<PathBuf>,
 }
 
 /// The subcommands.
@@ -88,24 +92,28 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Casualties(args) => state::show(
             &ctx,
             &args,
+            "casualties",
             |s, at| projection::casualties::view(&s.articles, &s.profile, at),
             render::casualties,
         ),
         Command::Ceasefire(args) => state::show(
             &ctx,
             &args,
+            "ceasefire",
             |s, at| projection::ceasefire::view(&s.articles, at),
             render::ceasefire,
         ),
         Command::Control(args) => state::show(
             &ctx,
             &args,
+            "control",
             |s, at| projection::control::view(&s.articles, &s.profile, at),
             render::control,
         ),
         Command::Timeline(args) => state::show(
             &ctx,
             &args,
+            "timeline",
             |s, at| projection::timeline::view(&s.articles, &s.profile, at),
             render::timeline,
         ),
@@ -151,6 +159,18 @@ impl Context {
         let config = Config::load(&path)
             .with_context(|| "finding the store (pass --store PATH to skip the config)".to_string())?;
         Ok(config.store.path)
+    }
+
+    /// The daemon's API socket to ask first, if any: `--socket`, else the config's, unless
+    /// `--store` names a store to read directly.
+    pub fn socket_path(&self) -> Option<PathBuf> {
+        if let Some(p) = &self.global.socket {
+            return Some(p.clone());
+        }
+        if self.global.store.is_some() {
+            return None;
+        }
+        self.config().ok().map(|c| c.socket)
     }
 
     /// The config, from `--config` or the default path.

@@ -9,6 +9,7 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::Context;
+use super::client::{self, Unreachable};
 use crate::profile::Profile;
 use crate::projection::{ArticleFacts, AsOf, FactStore, Projector, catch_up};
 use crate::store::{EventLog, SledStore};
@@ -42,6 +43,22 @@ impl AsOfArgs {
             date: self.as_of,
             seq: self.at_seq,
         }
+    }
+}
+
+// `/v1/casualties?as_of=2020-10-20&at_seq=12`
+fn api_target(route: &str, at: AsOf) -> String {
+    let mut query = Vec::new();
+    if let Some(d) = at.date {
+        query.push(format!("as_of={d}"));
+    }
+    if let Some(n) = at.seq {
+        query.push(format!("at_seq={n}"));
+    }
+    if query.is_empty() {
+        format!("/v1/{route}")
+    } else {
+        format!("/v1/{route}?{}", query.join("&"))
     }
 }
 
@@ -110,17 +127,44 @@ pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow
     Ok(applied)
 }
 
-/// Runs a projection command: loads the state, builds the view for `args`, prints it as JSON or
-/// through `render`.
-pub fn show<V: serde::Serialize>(
+/// Runs a projection command: asks the running daemon for the view (`/v1/<route>`) when its
+/// socket answers, else loads the state from the store and builds the view for `args`; prints
+/// it as JSON or through `render`.
+pub fn show<V: serde::Serialize + serde::de::DeserializeOwned>(
     ctx: &Context,
     args: &ViewArgs,
+    route: &str,
     build: impl FnOnce(&State, AsOf) -> V,
     render: impl FnOnce(&V) -> String,
 ) -> anyhow::Result<std::process::ExitCode> {
     use std::io::Write;
-    let state = load(ctx)?;
-    let view = build(&state, args.as_of.as_of());
+    let at = args.as_of.as_of();
+    let mut denied = None;
+    let view = match ctx.socket_path() {
+        Some(socket) => match client::get::<V>(&socket, &api_target(route, at))? {
+            Ok(view) => Some(view),
+            Err(Unreachable::PermissionDenied) => {
+                denied = Some(socket);
+                None
+            }
+            Err(Unreachable::Missing | Unreachable::Stale) => None,
+        },
+        None => None,
+    };
+    let view = match view {
+        Some(v) => v,
+        None => {
+            let state = load(ctx).map_err(|e| match &denied {
+                // Say both: the socket was there but not ours to use, and the store failed too.
+                Some(socket) => e.context(format!(
+                    "the daemon's socket {} refused this user (permission denied; join its group or use sudo)",
+                    socket.display()
+                )),
+                None => e,
+            })?;
+            build(&state, at)
+        }
+    };
     let out = if args.json {
         serde_json::to_string_pretty(&view)? + "\n"
     } else {

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -28,7 +28,7 @@ use crate::projection::Projector;
 use crate::store::{AppendHandle, Appender, EventLog, SledStore};
 
 /// What the daemon is doing, updated after every poll. The API will serve it; tests wait on it.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DaemonStatus {
     /// When the daemon started.
     pub started_at: Option<DateTime<Utc>>,
@@ -47,7 +47,7 @@ pub struct DaemonStatus {
 }
 
 /// One feed's recent history.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct FeedStatus {
     /// Polls finished.
     pub polls: u64,

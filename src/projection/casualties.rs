@@ -9,14 +9,14 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ArticleFacts, AsOf, Citation, select};
 use crate::extract::{Bound, Casualty, Group, Outcome, ReporterRef, Scope};
 use crate::profile::{Profile, ReporterKind};
 
 /// Whose count a figure is, relative to the people counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Stance {
     /// A side counting its own people.
@@ -30,7 +30,7 @@ pub enum Stance {
 }
 
 /// Why a figure is marked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// Lower than the same reporter's previous figure: kept, perhaps a correction.
@@ -43,7 +43,7 @@ crate::extract::names!(Stance { Own => "own", EnemyClaim => "enemy_claim", Third
 crate::extract::names!(Flag { PossibleCorrection => "possible_correction", Suspect => "suspect" });
 
 /// One figure: the same reporter, count and as-of date from any number of articles.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Figure {
     /// How many.
     pub count: u64,
@@ -64,7 +64,7 @@ pub struct Figure {
 }
 
 /// One reporter's running totals for one tally.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Series {
     /// Reporter id, or `unattributed`.
     pub reporter: String,
@@ -79,7 +79,7 @@ pub struct Series {
 }
 
 /// The figure a tally leads with, and the rule that chose it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Headline {
     /// How many.
     pub count: u64,
@@ -92,13 +92,13 @@ pub struct Headline {
     /// The reporter as cited.
     pub reported_by: Option<String>,
     /// The rule that chose it (`own-official`, `third-party`, ...).
-    pub rule: &'static str,
+    pub rule: String,
     /// Articles citing it.
     pub citations: usize,
 }
 
 /// Casualties of one side, group and outcome.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tally {
     /// Side id; none when the text did not say whose.
     pub party: Option<String>,
@@ -117,7 +117,7 @@ pub struct Tally {
 }
 
 /// One figure of an incident.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct IncidentFigure {
     /// Side id.
     pub party: Option<String>,
@@ -134,7 +134,7 @@ pub struct IncidentFigure {
 }
 
 /// One event (a strike, a day's shelling of a place): its figures from every outlet.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Incident {
     /// Location id, if the reports name one.
     pub location: Option<String>,
@@ -145,7 +145,7 @@ pub struct Incident {
 }
 
 /// The casualties view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CasualtyView {
     /// What it answers for.
     pub as_of: AsOf,
@@ -437,7 +437,7 @@ fn headline(latest: &[(&Series, &Figure)], group: Group, outcome: Outcome) -> Op
                 as_of: p.as_of,
                 reporter: s.reporter.clone(),
                 reported_by: p.reported_by.clone(),
-                rule,
+                rule: rule.to_string(),
                 citations: p.citations.len(),
             });
         }

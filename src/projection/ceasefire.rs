@@ -9,13 +9,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ArticleFacts, AsOf, Citation, select};
 use crate::extract::{CeasefireStatement, CeasefireStatus};
 
 /// A truce's status, including the derived `superseded`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TruceStatus {
     /// Called for.
@@ -53,7 +53,7 @@ impl From<CeasefireStatus> for TruceStatus {
 }
 
 /// One statement about a truce, with where it was read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StatusReport {
     /// The status asserted.
     pub status: TruceStatus,
@@ -64,7 +64,7 @@ pub struct StatusReport {
 }
 
 /// One truce.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Truce {
     /// A stable name: `truce-<effective date>`, or `truce-<first report date>` when no effective
     /// time was ever stated.
@@ -86,7 +86,7 @@ pub struct Truce {
 }
 
 /// The ceasefire view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct CeasefireView {
     /// What it answers for.
     pub as_of: AsOf,

@@ -6,14 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ArticleFacts, AsOf, Citation, select};
 use crate::extract::{Change, ControlClaim};
 use crate::profile::Profile;
 
 /// A claim with where it was read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimReport {
     /// What was claimed.
     pub change: Change,
@@ -26,7 +26,7 @@ pub struct ClaimReport {
 }
 
 /// Who holds a place.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceStatus {
     /// Held by `controller` (by the latest uncontested claim, or since the start).
@@ -38,7 +38,7 @@ pub enum PlaceStatus {
 crate::extract::names!(PlaceStatus { Held => "held", Contested => "contested" });
 
 /// One place.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Place {
     /// Location id.
     pub location: String,
@@ -57,7 +57,7 @@ pub struct Place {
 }
 
 /// The control view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ControlView {
     /// What it answers for.
     pub as_of: AsOf,

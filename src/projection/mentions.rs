@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{ArticleFacts, AsOf, Citation, select};
 use crate::extract::ClaimKind;
 
 /// How much an actor or place is in the news.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Presence {
     /// Profile id.
     pub id: String,
@@ -35,7 +35,7 @@ pub struct Presence {
 }
 
 /// Mentions of actors and locations.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct MentionsView {
     /// What it answers for.
     pub as_of: AsOf,
@@ -96,7 +96,7 @@ pub fn view(articles: &[ArticleFacts], as_of: AsOf) -> MentionsView {
 }
 
 /// Accusations or denials of one party against another.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimGroup {
     /// Accusation or denial.
     pub kind: ClaimKind,
@@ -109,7 +109,7 @@ pub struct ClaimGroup {
 }
 
 /// The claims view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimsView {
     /// What it answers for.
     pub as_of: AsOf,

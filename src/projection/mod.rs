@@ -149,7 +149,7 @@ fn drop_headline_duplicates(facts: &mut Extraction, title: Option<&str>) {
 
 /// Which state to answer for: as it stood on a date (by publication), and/or as frontline knew
 /// it at a sequence number (for audit).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AsOf {
     /// Only articles published on or before this date (UTC).
     pub date: Option<NaiveDate>,
@@ -159,7 +159,7 @@ pub struct AsOf {
 
 /// Where a fact was read: the article, its date, the sentence and the span. Ordered by
 /// publication, then article, then position in the article.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct Citation {
     /// Publication date of the article.
     pub published: DateTime<Utc>,

@@ -5,7 +5,7 @@
 //! Pure: built from the other views, so it never disagrees with them.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::casualties::{self, Stance};
 use super::{ArticleFacts, AsOf, Citation, ceasefire, control};
@@ -13,7 +13,7 @@ use crate::extract::{Change, Outcome};
 use crate::profile::Profile;
 
 /// What kind of fact an entry reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
     /// A reporter's running total.
@@ -29,7 +29,7 @@ pub enum EntryKind {
 crate::extract::names!(EntryKind { Casualties => "casualties", Incident => "incident", Ceasefire => "ceasefire", Control => "control" });
 
 /// One entry.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Entry {
     /// When it was first reported.
     pub date: DateTime<Utc>,
@@ -42,7 +42,7 @@ pub struct Entry {
 }
 
 /// The timeline view.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct TimelineView {
     /// What it answers for.
     pub as_of: AsOf,

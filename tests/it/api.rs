@@ -1,6 +1,7 @@
 //! The daemon's local API on its Unix socket, against the real `frontlined`: status, the views
 //! with `as_of` (the same JSON the CLI prints from the store), JSON errors for bad requests, the
-//! socket's mode, its removal on exit, and a second daemon refused the socket.
+//! socket's mode, its removal on exit, a second daemon refused the socket, and the CLI asking
+//! the daemon while it holds the store (or the store when the socket is stale).
 
 use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
@@ -120,11 +121,47 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     // ... and the daemon still answers.
     assert_eq!(get(&socket, "/v1/status").0, 200);
 
+    // While the daemon holds the store, the CLI asks it through the socket: same JSON, and the
+    // tables render from it.
+    for (command, as_of, body) in &views {
+        assert_eq!(
+            &cli_json(&config.source, &[command, "--as-of", as_of, "--json"]),
+            body,
+            "{command} through the daemon"
+        );
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "--config",
+            config.source.to_str().unwrap(),
+            "casualties",
+            "--as-of",
+            "2020-11-30",
+        ])
+        .env("RUST_LOG", "off")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("armenia") && table.contains("killed"), "{table}");
+    // A bad date is refused by the CLI's own parser before any request.
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "--config",
+            config.source.to_str().unwrap(),
+            "control",
+            "--as-of",
+            "soon",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
     let (exit, log) = daemon.terminate();
     assert!(exit.success(), "{log:?}");
     assert!(!socket.exists(), "the socket is removed on a clean exit");
 
-    // The API served exactly what the CLI computes from the store.
+    // The API served exactly what the CLI computes from the store once the daemon is gone.
     for (command, as_of, body) in views {
         assert_eq!(
             body,
@@ -162,4 +199,24 @@ fn a_second_daemon_cannot_take_a_live_socket() {
     );
     let (exit, log) = first.terminate();
     assert!(exit.success(), "{log:?}");
+}
+
+#[test]
+fn a_stale_socket_falls_back_to_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
+        .unwrap()
+        .to_string();
+    let config = write_config(dir.path(), &[("War Wire", &war)], "1h");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the feed polled", Duration::from_secs(60), |d| {
+        d.count(&["poll finished"]) == 1
+    });
+    let (exit, log) = daemon.terminate();
+    assert!(exit.success(), "{log:?}");
+    // What a daemon killed with SIGKILL leaves behind: a socket file nobody listens on.
+    let socket = dir.path().join("api.sock");
+    drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
+    let view = cli_json(&config.source, &["ceasefire", "--json"]);
+    assert!(view["truces"].as_array().is_some_and(|t| !t.is_empty()), "{view}");
 }

@@ -83,12 +83,12 @@ fn headline(
     party: &str,
     group: Group,
     outcome: Outcome,
-) -> Option<(u64, &'static str)> {
+) -> Option<(u64, String)> {
     let v = casualties::view(articles, profile, as_of);
     v.tallies
         .iter()
         .find(|t| t.party.as_deref() == Some(party) && t.group == group && t.outcome == outcome)
-        .and_then(|t| t.headline.as_ref().map(|h| (h.count, h.rule)))
+        .and_then(|t| t.headline.as_ref().map(|h| (h.count, h.rule.clone())))
 }
 
 fn truce_statuses(articles: &[ArticleFacts], as_of: AsOf) -> Vec<(String, TruceStatus)> {
@@ -133,7 +133,7 @@ fn the_state_of_the_war_on_several_dates() {
             Group::Military,
             Outcome::Killed
         ),
-        Some((104, "own-official"))
+        Some((104, "own-official".to_string()))
     );
 
     // 13 October: the truce has collapsed; Azerbaijan's control of Hadrut stands uncontested.
@@ -154,7 +154,7 @@ fn the_state_of_the_war_on_several_dates() {
             Group::Civilian,
             Outcome::Killed
         ),
-        Some((41, "own-prosecutor-or-ombudsman"))
+        Some((41, "own-prosecutor-or-ombudsman".to_string()))
     );
 
     // 16 October: "1,592 injured" jumps from 205 in four days, unconfirmed: kept but held out.
@@ -167,7 +167,7 @@ fn the_state_of_the_war_on_several_dates() {
             Group::Civilian,
             Outcome::Injured
         ),
-        Some((205, "own-prosecutor-or-ombudsman"))
+        Some((205, "own-prosecutor-or-ombudsman".to_string()))
     );
     let injured = casualties::view(&a, &profile, on("2020-10-16"));
     let series = &injured
@@ -220,11 +220,11 @@ fn the_state_of_the_war_on_several_dates() {
     );
     assert_eq!(
         headline(&a, &profile, now, "armenia", Group::Military, Outcome::Killed),
-        Some((1177, "own-official"))
+        Some((1177, "own-official".to_string()))
     );
     assert_eq!(
         headline(&a, &profile, now, "azerbaijan", Group::Civilian, Outcome::Injured),
-        Some((291, "own-prosecutor-or-ombudsman"))
+        Some((291, "own-prosecutor-or-ombudsman".to_string()))
     );
 
     // Before anything was published, nothing.

@@ -1,0 +1,73 @@
+//! The CLI's side of the local API: one GET over the daemon's Unix socket, the JSON body back.
+//!
+//! Knows nothing of the views; `state` decides when to ask the daemon and when to read the store.
+
+use std::io;
+use std::path::Path;
+
+use anyhow::{Context as _, bail};
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::rt::TokioIo;
+use serde::de::DeserializeOwned;
+
+/// Why the daemon could not be asked.
+#[derive(Debug)]
+pub enum Unreachable {
+    /// No socket file: no daemon is configured to listen there, or none runs.
+    Missing,
+    /// A socket file that nobody answers on (a daemon that did not exit cleanly).
+    Stale,
+    /// The socket exists but this user may not use it.
+    PermissionDenied,
+}
+
+/// GETs `target` (`/v1/casualties?as_of=...`) from the daemon on `socket` and decodes its JSON.
+/// `Ok(Err(_))` when no daemon answers, so the caller can read the store instead.
+pub fn get<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<Result<T, Unreachable>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the API client")?;
+    rt.block_on(async {
+        let stream = match tokio::net::UnixStream::connect(socket).await {
+            Ok(s) => s,
+            Err(e) => {
+                return Ok(Err(match e.kind() {
+                    io::ErrorKind::NotFound => Unreachable::Missing,
+                    io::ErrorKind::PermissionDenied => Unreachable::PermissionDenied,
+                    _ => Unreachable::Stale,
+                }));
+            }
+        };
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .with_context(|| format!("talking to the daemon on {}", socket.display()))?;
+        tokio::spawn(conn);
+        let req = hyper::Request::get(target)
+            .header(hyper::header::HOST, "frontline")
+            .body(Empty::<Bytes>::new())
+            .context("building the API request")?;
+        let res = sender
+            .send_request(req)
+            .await
+            .with_context(|| format!("asking the daemon on {} for {target}", socket.display()))?;
+        let status = res.status();
+        let body = res
+            .into_body()
+            .collect()
+            .await
+            .with_context(|| format!("reading the daemon's answer to {target}"))?
+            .to_bytes();
+        if !status.is_success() {
+            let msg = serde_json::from_slice::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v["error"].as_str().map(String::from))
+                .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+            bail!("the daemon answered {target} with {status}: {msg}");
+        }
+        let value =
+            serde_json::from_slice(&body).with_context(|| format!("decoding the daemon's answer to {target}"))?;
+        Ok(Ok(value))
+    })
+}
