@@ -58,15 +58,21 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/ceasefire", get(ceasefire))
         .route("/v1/control", get(control))
         .route("/v1/timeline", get(timeline))
+        .route("/v1/actors", get(actors))
+        .route("/v1/locations", get(locations))
+        .route("/v1/claims", get(claims))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; routes are under /v1".into()) })
         .with_state(state)
 }
 
-#[derive(Serialize)]
-struct StatusBody {
+/// `/v1/status`: the daemon's status and how long it has run.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct StatusBody {
+    /// What the daemon publishes after every poll.
     #[serde(flatten)]
-    status: DaemonStatus,
-    uptime_secs: i64,
+    pub status: DaemonStatus,
+    /// Seconds since start.
+    pub uptime_secs: i64,
 }
 
 async fn status(State(s): State<ApiState>) -> Json<StatusBody> {
@@ -144,6 +150,30 @@ async fn timeline(
 ) -> Result<impl IntoResponse, ApiError> {
     let at = as_of(q)?;
     view(s, move |a, p| projection::timeline::view(a, p, at)).await
+}
+
+async fn actors(
+    State(s): State<ApiState>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = as_of(q)?;
+    view(s, move |a, _| projection::mentions::actors(a, at)).await
+}
+
+async fn locations(
+    State(s): State<ApiState>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = as_of(q)?;
+    view(s, move |a, _| projection::mentions::locations(a, at)).await
+}
+
+async fn claims(
+    State(s): State<ApiState>,
+    q: Result<Query<AsOfQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let at = as_of(q)?;
+    view(s, move |a, _| projection::mentions::claims(a, at)).await
 }
 
 /// Binds the API socket at `path`: a stale socket (nobody answering) is replaced, a live one is

@@ -73,6 +73,14 @@ pub enum Command {
     Control(state::ViewArgs),
     /// The first report of each notable fact, dated, with sources
     Timeline(state::ViewArgs),
+    /// The running daemon: uptime, events, projection, every feed's health
+    Status(StatusArgs),
+    /// Actors in the news: mentions, articles, first and last seen
+    Actors(state::ViewArgs),
+    /// Places in the news: mentions, articles, first and last seen, coordinates
+    Locations(state::ViewArgs),
+    /// Accusations and denials, by whom against whom, with sources
+    Claims(state::ViewArgs),
     /// Rebuild the projections from the whole log
     Rebuild(rebuild::Args),
 }
@@ -110,6 +118,28 @@ pub fn run(cli: Cli) -> ExitCode {
             |s, at| projection::control::view(&s.articles, &s.profile, at),
             render::control,
         ),
+        Command::Status(args) => status(&ctx, &args),
+        Command::Actors(args) => state::show(
+            &ctx,
+            &args,
+            "actors",
+            |s, at| projection::mentions::actors(&s.articles, at),
+            |v| render::presence("Actors", v),
+        ),
+        Command::Locations(args) => state::show(
+            &ctx,
+            &args,
+            "locations",
+            |s, at| projection::mentions::locations(&s.articles, at),
+            |v| render::presence("Locations", v),
+        ),
+        Command::Claims(args) => state::show(
+            &ctx,
+            &args,
+            "claims",
+            |s, at| projection::mentions::claims(&s.articles, at),
+            render::claims,
+        ),
         Command::Timeline(args) => state::show(
             &ctx,
             &args,
@@ -128,6 +158,40 @@ pub fn run(cli: Cli) -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// Arguments of `frontline status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// Print JSON instead of tables
+    #[arg(long)]
+    pub json: bool,
+}
+
+// Only the daemon knows its status: without one answering, say why in one line.
+fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    use std::io::Write;
+    let socket = ctx
+        .socket_path()
+        .ok_or_else(|| anyhow!("no API socket: pass --socket PATH or a config with [api] socket"))?;
+    let body: crate::api::StatusBody = match client::get(&socket, "/v1/status")? {
+        Ok(b) => b,
+        Err(why) => {
+            let why = match why {
+                client::Unreachable::Missing => "no socket there; is frontlined running with this config?",
+                client::Unreachable::Stale => "a stale socket nobody answers on; frontlined is not running",
+                client::Unreachable::PermissionDenied => "permission denied; join the socket's group or use sudo",
+            };
+            anyhow::bail!("no daemon answers on {}: {why}", socket.display());
+        }
+    };
+    let out = if args.json {
+        serde_json::to_string_pretty(&body)? + "\n"
+    } else {
+        render::status(&body)
+    };
+    io::stdout().lock().write_all(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -17,6 +17,7 @@ use crate::extract::{Bound, Extraction};
 use crate::projection::casualties::CasualtyView;
 use crate::projection::ceasefire::{CeasefireView, TruceStatus};
 use crate::projection::control::ControlView;
+use crate::projection::mentions::{ClaimsView, PresenceView};
 use crate::projection::timeline::TimelineView;
 use crate::projection::{AsOf, Citation};
 use crate::store::VerifyReport;
@@ -441,6 +442,89 @@ pub fn timeline(v: &TimelineView) -> String {
             e.kind.to_string(),
             e.summary.clone(),
             format!("{} {}", e.citation.feed, e.citation.title.clone().unwrap_or_default()),
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+    s
+}
+
+/// Actors or locations as a table.
+pub fn presence(title: &str, v: &PresenceView) -> String {
+    let mut s = format!("{title}, {}\n", as_of_line(&v.as_of));
+    if v.entries.is_empty() {
+        s.push_str("none mentioned yet\n");
+        return s;
+    }
+    let mut t = table(&["id", "name", "mentions", "articles", "first seen", "last seen"]);
+    for p in &v.entries {
+        t.add_row(vec![
+            p.id.clone(),
+            p.name.clone(),
+            p.mentions.to_string(),
+            p.articles.to_string(),
+            p.first_seen.format("%Y-%m-%d").to_string(),
+            p.last_seen.format("%Y-%m-%d").to_string(),
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+    s
+}
+
+/// Accusations and denials as a table, one row per claim.
+pub fn claims(v: &ClaimsView) -> String {
+    let mut s = format!("Claims, {}\n", as_of_line(&v.as_of));
+    if v.groups.is_empty() {
+        s.push_str("no accusations or denials yet\n");
+        return s;
+    }
+    let mut t = table(&["kind", "by", "against", "about", "date", "source"]);
+    for g in &v.groups {
+        for (about, c) in &g.items {
+            t.add_row(vec![
+                serde_json::to_value(g.kind)
+                    .ok()
+                    .and_then(|k| k.as_str().map(String::from))
+                    .unwrap_or_default(),
+                g.by.clone(),
+                g.against.clone().unwrap_or_else(|| "-".into()),
+                about.clone(),
+                c.published.format("%Y-%m-%d").to_string(),
+                c.feed.clone(),
+            ]);
+        }
+    }
+    let _ = writeln!(s, "{t}");
+    s
+}
+
+/// The daemon's status: a summary line, then one row per feed.
+pub fn status(b: &crate::api::StatusBody) -> String {
+    let st = &b.status;
+    let failing = st.feeds.values().filter(|f| f.consecutive_failures > 0).count();
+    let mut s = format!(
+        "frontlined up {}, {} events, {} polls, projection at event {} of {}, {} of {} feeds failing\n",
+        humantime::format_duration(std::time::Duration::from_secs(b.uptime_secs.max(0) as u64)),
+        st.last_seq,
+        st.polls,
+        st.projection_checkpoint,
+        st.last_seq,
+        failing,
+        st.feeds.len()
+    );
+    let mut t = table(&["feed", "polls", "failures", "appended", "last success", "last error"]);
+    for (id, f) in &st.feeds {
+        t.add_row(vec![
+            id.clone(),
+            f.polls.to_string(),
+            f.failures.to_string(),
+            f.appended.to_string(),
+            f.last_success
+                .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
+                .unwrap_or_else(|| "never".into()),
+            match (&f.last_error_class, f.consecutive_failures) {
+                (Some(class), n) if n > 0 => format!("{class} ({n} in a row)"),
+                _ => "-".into(),
+            },
         ]);
     }
     let _ = writeln!(s, "{t}");

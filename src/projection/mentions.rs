@@ -75,6 +75,33 @@ fn ranked(map: BTreeMap<String, Presence>) -> Vec<Presence> {
     v
 }
 
+/// One list of the mentions view: the actors, or the locations.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PresenceView {
+    /// What it answers for.
+    pub as_of: AsOf,
+    /// Most mentioned first.
+    pub entries: Vec<Presence>,
+}
+
+/// The actors in `articles` as of `as_of`.
+pub fn actors(articles: &[ArticleFacts], as_of: AsOf) -> PresenceView {
+    let v = view(articles, as_of);
+    PresenceView {
+        as_of: v.as_of,
+        entries: v.actors,
+    }
+}
+
+/// The locations in `articles` as of `as_of`.
+pub fn locations(articles: &[ArticleFacts], as_of: AsOf) -> PresenceView {
+    let v = view(articles, as_of);
+    PresenceView {
+        as_of: v.as_of,
+        entries: v.locations,
+    }
+}
+
 /// Builds the mentions view of `articles` as of `as_of`.
 pub fn view(articles: &[ArticleFacts], as_of: AsOf) -> MentionsView {
     let mut actors = BTreeMap::new();

@@ -91,6 +91,9 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
         ("ceasefire", "ceasefire"),
         ("control", "control"),
         ("timeline", "timeline"),
+        ("actors", "actors"),
+        ("locations", "locations"),
+        ("claims", "claims"),
     ] {
         for as_of in ["2020-10-20", "2020-11-30"] {
             let (code, body) = get(&socket, &format!("/v1/{route}?as_of={as_of}"));
@@ -144,6 +147,18 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("armenia") && table.contains("killed"), "{table}");
+    let status = cli_json(&config.source, &["status", "--json"]);
+    assert_eq!(status["ready"], true);
+    assert_eq!(status["feeds"]["war-wire"]["failures"], 0, "{status}");
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--config", config.source.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.starts_with("frontlined up ") && text.contains("war-wire"),
+        "{text}"
+    );
     // A bad date is refused by the CLI's own parser before any request.
     let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
         .args([
@@ -160,6 +175,18 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     let (exit, log) = daemon.terminate();
     assert!(exit.success(), "{log:?}");
     assert!(!socket.exists(), "the socket is removed on a clean exit");
+
+    // Without a daemon, status says why in one line.
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--config", config.source.to_str().unwrap(), "status"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no daemon answers on") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
 
     // The API served exactly what the CLI computes from the store once the daemon is gone.
     for (command, as_of, body) in views {
