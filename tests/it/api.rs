@@ -247,3 +247,67 @@ fn a_stale_socket_falls_back_to_the_store() {
     let view = cli_json(&config.source, &["ceasefire", "--json"]);
     assert!(view["truces"].as_array().is_some_and(|t| !t.is_empty()), "{view}");
 }
+
+#[test]
+fn a_burst_of_clients_and_garbage_leave_the_daemon_answering_and_polling() {
+    let dir = tempfile::tempdir().unwrap();
+    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
+        .unwrap()
+        .to_string();
+    let config = write_config(dir.path(), &[("War Wire", &war)], "1s");
+    let socket = dir.path().join("api.sock");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the feed polled and projected", Duration::from_secs(60), |d| {
+        d.count(&["poll finished"]) >= 1 && d.count(&["projections updated"]) >= 1
+    });
+
+    // Garbage first: not HTTP, a request cut short, an enormous header, a connection dropped
+    // at once.
+    for junk in [
+        &b"\x00\x01\x02 hello\r\n\r\n"[..],
+        b"GET /v1/status HTTP/1.1\r\nHost: x\r\n",
+        &[
+            b"GET /v1/status HTTP/1.1\r\nX-Big: ".as_slice(),
+            &[b'a'; 200_000],
+            b"\r\n\r\n",
+        ]
+        .concat(),
+        b"",
+    ] {
+        let mut s = UnixStream::connect(&socket).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = s.write_all(junk);
+        let _ = s.shutdown(std::net::Shutdown::Write);
+        let mut sink = Vec::new();
+        let _ = s.read_to_end(&mut sink);
+    }
+
+    // 8 clients × 40 requests at once over the views and the status.
+    let polls_before = get(&socket, "/v1/status").1["polls"].as_u64().unwrap();
+    let routes = [
+        "/v1/status", "/v1/casualties", "/v1/ceasefire?as_of=2020-10-20", "/v1/timeline", "/v1/claims",
+    ];
+    let clients: Vec<_> = (0..8)
+        .map(|c| {
+            let socket = socket.clone();
+            std::thread::spawn(move || {
+                (0..40)
+                    .map(|i| get(&socket, routes[(c + i) % routes.len()]).0)
+                    .filter(|&code| code != 200)
+                    .count()
+            })
+        })
+        .collect();
+    let failed: usize = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    assert_eq!(failed, 0, "requests that did not get a 200");
+
+    // Still polling on its 1 s interval, still answering.
+    daemon.wait_log("two more polls after the burst", Duration::from_secs(30), |d| {
+        d.count(&["poll finished"]) as u64 >= polls_before + 2
+    });
+    let (code, status) = get(&socket, "/v1/status");
+    assert_eq!(code, 200);
+    assert!(status["polls"].as_u64().unwrap() >= polls_before + 2, "{status}");
+    let (exit, log) = daemon.terminate();
+    assert!(exit.success(), "{log:?}");
+}
