@@ -61,6 +61,8 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/actors", get(actors))
         .route("/v1/locations", get(locations))
         .route("/v1/claims", get(claims))
+        .route("/v1/articles", get(articles))
+        .route("/v1/article", get(article))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; routes are under /v1".into()) })
         .with_state(state)
 }
@@ -174,6 +176,92 @@ async fn claims(
 ) -> Result<impl IntoResponse, ApiError> {
     let at = as_of(q)?;
     view(s, move |a, _| projection::mentions::claims(a, at)).await
+}
+
+/// `/v1/articles?feed=&since=&until=&text=&offset=&limit=`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticlesQuery {
+    feed: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    text: Option<String>,
+    offset: Option<usize>,
+    limit: Option<usize>,
+}
+
+fn date_param(name: &str, v: Option<&str>) -> Result<Option<NaiveDate>, ApiError> {
+    v.map(|d| {
+        NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+            ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("{name} {d:?} is not a date like 2020-10-10"),
+            )
+        })
+    })
+    .transpose()
+}
+
+async fn articles(
+    State(s): State<ApiState>,
+    q: Result<Query<ArticlesQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let filter = projection::articles::ArticleFilter {
+        since: date_param("since", q.since.as_deref())?,
+        until: date_param("until", q.until.as_deref())?,
+        feed: q.feed,
+        text: q.text,
+        offset: q.offset.unwrap_or(0),
+        limit: q.limit.unwrap_or(50),
+    };
+    view(s, move |a, _| projection::articles::list(a, &filter)).await
+}
+
+/// `/v1/article?stream=feed/key`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArticleQuery {
+    stream: String,
+}
+
+async fn article(
+    State(s): State<ApiState>,
+    q: Result<Query<ArticleQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let stream = q.stream;
+    let found = tokio::task::spawn_blocking(move || article_detail(&s.store, s.projector.fingerprint(), &stream))
+        .await
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the lookup failed: {e}")))?
+        .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("reading the store: {e}")))?;
+    found.map(Json).ok_or_else(|| {
+        ApiError(
+            StatusCode::NOT_FOUND,
+            "no such article; `frontline articles` lists them".into(),
+        )
+    })
+}
+
+/// The projection's facts of `stream` and its latest text from the log; `None` if unknown.
+pub fn article_detail(
+    store: &SledStore,
+    fingerprint: &str,
+    stream: &str,
+) -> Result<Option<projection::articles::ArticleDetail>, crate::store::StoreError> {
+    use crate::store::EventLog;
+    let Some(facts) = store.facts(fingerprint)?.get(stream)? else {
+        return Ok(None);
+    };
+    let text = match facts.revisions.last() {
+        Some(r) => store
+            .read_after(r.seq.saturating_sub(1), 1)?
+            .into_iter()
+            .find(|e| e.header.seq == r.seq)
+            .map(|e| projection::article_text(e.payload.article.title.as_deref(), &e.payload.article.text)),
+        None => None,
+    };
+    Ok(Some(projection::articles::ArticleDetail { facts, text }))
 }
 
 /// Binds the API socket at `path`: a stale socket (nobody answering) is replaced, a live one is

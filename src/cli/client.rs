@@ -5,11 +5,23 @@
 use std::io;
 use std::path::Path;
 
-use anyhow::{Context as _, bail};
+use anyhow::Context as _;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
+
+/// The daemon answered, with an error status.
+#[derive(Debug, thiserror::Error)]
+#[error("the daemon answered {target} with {status}: {message}")]
+pub struct DaemonError {
+    /// The HTTP status.
+    pub status: u16,
+    /// What was asked.
+    pub target: String,
+    /// Its `error` message.
+    pub message: String,
+}
 
 /// Why the daemon could not be asked.
 #[derive(Debug)]
@@ -64,7 +76,12 @@ pub fn get<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<R
                 .ok()
                 .and_then(|v| v["error"].as_str().map(String::from))
                 .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-            bail!("the daemon answered {target} with {status}: {msg}");
+            return Err(DaemonError {
+                status: status.as_u16(),
+                target: target.to_string(),
+                message: msg,
+            }
+            .into());
         }
         let value =
             serde_json::from_slice(&body).with_context(|| format!("decoding the daemon's answer to {target}"))?;

@@ -4,6 +4,7 @@
 //! Commands stay thin: the work lives in the library, output formatting in `render`.
 //! Exit status: 0 success, 1 a check found problems (`verify`), 2 an error.
 
+pub mod articles;
 pub mod client;
 pub mod events;
 pub mod extract;
@@ -73,6 +74,10 @@ pub enum Command {
     Control(state::ViewArgs),
     /// The first report of each notable fact, dated, with sources
     Timeline(state::ViewArgs),
+    /// The articles held, newest first: filter by feed, dates and words; paged
+    Articles(articles::ArticlesArgs),
+    /// One article: its text and the facts of each of its versions
+    Show(articles::ShowArgs),
     /// The running daemon: uptime, events, projection, every feed's health
     Status(StatusArgs),
     /// Actors in the news: mentions, articles, first and last seen
@@ -119,6 +124,8 @@ pub fn run(cli: Cli) -> ExitCode {
             render::control,
         ),
         Command::Status(args) => status(&ctx, &args),
+        Command::Articles(args) => articles::run_list(args, &ctx),
+        Command::Show(args) => articles::run_show(args, &ctx),
         Command::Actors(args) => state::show(
             &ctx,
             &args,

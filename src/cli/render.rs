@@ -14,6 +14,7 @@ use crate::event::{ArticlePayload, EventType, Producer, Source, StoredEvent};
 use comfy_table::{ContentArrangement, Table};
 
 use crate::extract::{Bound, Extraction};
+use crate::projection::articles::{ArticleDetail, ArticlesView};
 use crate::projection::casualties::CasualtyView;
 use crate::projection::ceasefire::{CeasefireView, TruceStatus};
 use crate::projection::control::ControlView;
@@ -528,5 +529,62 @@ pub fn status(b: &crate::api::StatusBody) -> String {
         ]);
     }
     let _ = writeln!(s, "{t}");
+    s
+}
+
+/// A page of articles as a table.
+pub fn articles(v: &ArticlesView) -> String {
+    let shown = v.entries.len();
+    let mut s = if shown == v.total {
+        format!("{} articles\n", v.total)
+    } else {
+        format!(
+            "{} articles, showing {}-{}\n",
+            v.total,
+            v.filter.offset + 1.min(shown),
+            v.filter.offset + shown
+        )
+    };
+    if shown == 0 {
+        return s;
+    }
+    let mut t = table(&["published", "stream", "title", "facts"]);
+    for a in &v.entries {
+        t.add_row(vec![
+            a.published.format("%Y-%m-%d %H:%M").to_string(),
+            a.stream.clone(),
+            a.title.clone().unwrap_or_else(|| "-".into()),
+            format!(
+                "{} casualty, {} truce, {} control, {} claims",
+                a.casualties, a.ceasefire, a.control, a.claims
+            ),
+        ]);
+    }
+    let _ = writeln!(s, "{t}");
+    s
+}
+
+/// One article: where it is from, its latest text, and the facts of its latest version.
+pub fn article(d: &ArticleDetail) -> String {
+    let a = &d.facts;
+    let mut s = format!(
+        "{}\nfeed {}, {} version(s){}\n\n",
+        a.title.as_deref().unwrap_or(&a.stream),
+        a.feed,
+        a.revisions.len(),
+        a.url.as_deref().map(|u| format!(", {u}")).unwrap_or_default()
+    );
+    if let Some(text) = &d.text {
+        let _ = writeln!(s, "{text}\n");
+    }
+    if let Some(latest) = a.revisions.last() {
+        let _ = writeln!(
+            s,
+            "published {} (event {})",
+            latest.published.format("%Y-%m-%d %H:%M"),
+            latest.seq
+        );
+        s.push_str(&extraction_text(&latest.facts));
+    }
     s
 }

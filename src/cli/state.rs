@@ -72,6 +72,10 @@ pub struct State {
     pub profile: Profile,
     /// Every article's facts.
     pub articles: Vec<ArticleFacts>,
+    /// The store they were read from.
+    pub store: SledStore,
+    /// The projection's fingerprint.
+    pub fingerprint: String,
 }
 
 /// Opens the store, brings its projection up to date, and loads it.
@@ -85,6 +89,8 @@ pub fn load(ctx: &Context) -> anyhow::Result<State> {
     Ok(State {
         articles: facts.all().context("reading the projection")?,
         profile,
+        store,
+        fingerprint: projector.fingerprint().to_string(),
     })
 }
 
@@ -127,9 +133,8 @@ pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow
     Ok(applied)
 }
 
-/// Runs a projection command: asks the running daemon for the view (`/v1/<route>`) when its
-/// socket answers, else loads the state from the store and builds the view for `args`; prints
-/// it as JSON or through `render`.
+/// Runs a projection command: the view for `args` from the daemon (`/v1/<route>`) or the
+/// store, printed as JSON or through `render`.
 pub fn show<V: serde::Serialize + serde::de::DeserializeOwned>(
     ctx: &Context,
     args: &ViewArgs,
@@ -137,38 +142,48 @@ pub fn show<V: serde::Serialize + serde::de::DeserializeOwned>(
     build: impl FnOnce(&State, AsOf) -> V,
     render: impl FnOnce(&V) -> String,
 ) -> anyhow::Result<std::process::ExitCode> {
-    use std::io::Write;
     let at = args.as_of.as_of();
+    let view = from_daemon_or_store(ctx, &api_target(route, at), |s| Ok(build(s, at)))?;
+    print(args.json, &view, render)
+}
+
+/// Asks the running daemon for `target` when its socket answers; else loads the state from the
+/// store and calls `build`.
+pub fn from_daemon_or_store<V: serde::de::DeserializeOwned>(
+    ctx: &Context,
+    target: &str,
+    build: impl FnOnce(&State) -> anyhow::Result<V>,
+) -> anyhow::Result<V> {
     let mut denied = None;
-    let view = match ctx.socket_path() {
-        Some(socket) => match client::get::<V>(&socket, &api_target(route, at))? {
-            Ok(view) => Some(view),
-            Err(Unreachable::PermissionDenied) => {
-                denied = Some(socket);
-                None
-            }
-            Err(Unreachable::Missing | Unreachable::Stale) => None,
-        },
-        None => None,
-    };
-    let view = match view {
-        Some(v) => v,
-        None => {
-            let state = load(ctx).map_err(|e| match &denied {
-                // Say both: the socket was there but not ours to use, and the store failed too.
-                Some(socket) => e.context(format!(
-                    "the daemon's socket {} refused this user (permission denied; join its group or use sudo)",
-                    socket.display()
-                )),
-                None => e,
-            })?;
-            build(&state, at)
+    if let Some(socket) = ctx.socket_path() {
+        match client::get::<V>(&socket, target)? {
+            Ok(view) => return Ok(view),
+            Err(Unreachable::PermissionDenied) => denied = Some(socket),
+            Err(Unreachable::Missing | Unreachable::Stale) => {}
         }
-    };
-    let out = if args.json {
-        serde_json::to_string_pretty(&view)? + "\n"
+    }
+    let state = load(ctx).map_err(|e| match &denied {
+        // Say both: the socket was there but not ours to use, and the store failed too.
+        Some(socket) => e.context(format!(
+            "the daemon's socket {} refused this user (permission denied; join its group or use sudo)",
+            socket.display()
+        )),
+        None => e,
+    })?;
+    build(&state)
+}
+
+/// Prints `view` as pretty JSON or through `render`.
+pub fn print<V: serde::Serialize>(
+    json: bool,
+    view: &V,
+    render: impl FnOnce(&V) -> String,
+) -> anyhow::Result<std::process::ExitCode> {
+    use std::io::Write;
+    let out = if json {
+        serde_json::to_string_pretty(view)? + "\n"
     } else {
-        render(&view)
+        render(view)
     };
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(std::process::ExitCode::SUCCESS)

@@ -8,6 +8,7 @@
 //! frontline knew it at seq N" are exact by construction. Nothing here does I/O except through
 //! the `FactStore` and `EventLog` traits.
 
+pub mod articles;
 pub mod casualties;
 pub mod ceasefire;
 pub mod control;

@@ -57,6 +57,15 @@ fn cli_json(config: &Path, args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+// The CLI arguments that ask for what the API was asked.
+fn cli_args<'a>(command: &'a str, as_of: &'a str, stream: &'a str) -> Vec<&'a str> {
+    match command {
+        "articles" => vec!["articles", "--limit", "2", "--json"],
+        "show" => vec!["show", stream, "--json"],
+        _ => vec![command, "--as-of", as_of, "--json"],
+    }
+}
+
 #[test]
 fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     let dir = tempfile::tempdir().unwrap();
@@ -102,6 +111,29 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
             views.push((command, as_of, body));
         }
     }
+    // Articles, paged, and one article with its text and facts.
+    let (code, page) = get(&socket, "/v1/articles?limit=2");
+    assert_eq!(code, 200, "{page}");
+    assert_eq!(
+        page["total"].as_u64(),
+        Some(events),
+        "one article per event in this feed"
+    );
+    assert_eq!(page["entries"].as_array().unwrap().len(), 2);
+    let stream = page["entries"][0]["stream"].as_str().unwrap().to_string();
+    let enc: String = url::form_urlencoded::byte_serialize(stream.as_bytes()).collect();
+    let (code, detail) = get(&socket, &format!("/v1/article?stream={enc}"));
+    assert_eq!(code, 200, "{detail}");
+    assert_eq!(detail["facts"]["stream"], stream.as_str());
+    let title = page["entries"][0]["title"].as_str().unwrap();
+    assert!(detail["text"].as_str().unwrap().starts_with(title), "{detail}");
+    let (code, body) = get(&socket, "/v1/article?stream=nobody%2Fnothing");
+    assert_eq!(code, 404, "{body}");
+    let (code, body) = get(&socket, "/v1/articles?since=yesterday");
+    assert_eq!(code, 400, "{body}");
+    views.push(("articles", "page", page));
+    views.push(("show", "detail", detail));
+
     let (code, body) = get(&socket, "/v1/casualties?at_seq=1");
     assert_eq!((code, body["as_of"]["seq"].as_u64()), (200, Some(1)));
 
@@ -128,11 +160,17 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     // tables render from it.
     for (command, as_of, body) in &views {
         assert_eq!(
-            &cli_json(&config.source, &[command, "--as-of", as_of, "--json"]),
+            &cli_json(&config.source, &cli_args(command, as_of, &stream)),
             body,
             "{command} through the daemon"
         );
     }
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--config", config.source.to_str().unwrap(), "show", "nobody/nothing"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no article \"nobody/nothing\""));
     let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
         .args([
             "--config",
@@ -192,7 +230,7 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     for (command, as_of, body) in views {
         assert_eq!(
             body,
-            cli_json(&config.source, &[command, "--as-of", as_of, "--json"]),
+            cli_json(&config.source, &cli_args(command, as_of, &stream)),
             "{command} as of {as_of}"
         );
     }
