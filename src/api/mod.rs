@@ -62,6 +62,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/locations", get(locations))
         .route("/v1/claims", get(claims))
         .route("/v1/articles", get(articles))
+        .route("/metrics", get(metrics))
         .route("/v1/article", get(article))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; routes are under /v1".into()) })
         .with_state(state)
@@ -81,6 +82,102 @@ async fn status(State(s): State<ApiState>) -> Json<StatusBody> {
     let status = s.status.borrow().clone();
     let uptime_secs = status.started_at.map_or(0, |t| (Utc::now() - t).num_seconds());
     Json(StatusBody { status, uptime_secs })
+}
+
+// Prometheus text exposition of the status snapshot. Written out here rather than through a
+// metrics crate: every figure already lives in `DaemonStatus`, so there is nothing to register
+// or update, only a few lines to print in the documented format.
+async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
+    use std::fmt::Write;
+    let st = s.status.borrow().clone();
+    let mut out = String::new();
+    let mut family = |name: &str, kind: &str, help: &str, rows: Vec<(String, u64)>| {
+        let _ = writeln!(out, "# HELP frontline_{name} {help}\n# TYPE frontline_{name} {kind}");
+        for (labels, v) in rows {
+            let _ = writeln!(out, "frontline_{name}{labels} {v}");
+        }
+    };
+    let per_feed = |f: fn(&crate::daemon::FeedStatus) -> u64| {
+        st.feeds
+            .iter()
+            .map(|(id, s)| {
+                (
+                    format!("{{feed=\"{}\"}}", id.replace('\\', "\\\\").replace('"', "\\\"")),
+                    f(s),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    family(
+        "polls_total",
+        "counter",
+        "Polls finished, per feed.",
+        per_feed(|f| f.polls),
+    );
+    family(
+        "poll_errors_total",
+        "counter",
+        "Polls that failed, per feed.",
+        per_feed(|f| f.failures),
+    );
+    family(
+        "fetched_bytes_total",
+        "counter",
+        "Bytes fetched after decompression, per feed.",
+        per_feed(|f| f.bytes),
+    );
+    family(
+        "entries_total",
+        "counter",
+        "Feed entries parsed, per feed.",
+        per_feed(|f| f.entries),
+    );
+    family(
+        "matched_total",
+        "counter",
+        "Entries kept by the topic rules, per feed.",
+        per_feed(|f| f.matched),
+    );
+    family(
+        "events_appended_total",
+        "counter",
+        "Events appended to the log, per feed.",
+        per_feed(|f| f.appended),
+    );
+    family(
+        "feed_failing",
+        "gauge",
+        "1 while a feed's last poll failed.",
+        per_feed(|f| u64::from(f.consecutive_failures > 0)),
+    );
+    family(
+        "log_events",
+        "gauge",
+        "Events in the log (its last sequence number).",
+        vec![(String::new(), st.last_seq)],
+    );
+    family(
+        "projection_checkpoint",
+        "gauge",
+        "Last event applied to the projection.",
+        vec![(String::new(), st.projection_checkpoint)],
+    );
+    family(
+        "projection_lag_events",
+        "gauge",
+        "Events in the log not yet projected.",
+        vec![(String::new(), st.last_seq.saturating_sub(st.projection_checkpoint))],
+    );
+    let uptime = st
+        .started_at
+        .map_or(0, |t| (Utc::now() - t).num_seconds().max(0) as u64);
+    family(
+        "uptime_seconds",
+        "gauge",
+        "Seconds since the daemon started.",
+        vec![(String::new(), uptime)],
+    );
+    ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
 }
 
 /// `?as_of=YYYY-MM-DD&at_seq=N`, both optional.

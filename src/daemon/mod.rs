@@ -59,6 +59,12 @@ pub struct FeedStatus {
     pub last_success: Option<DateTime<Utc>>,
     /// The last error, with its class.
     pub last_error: Option<String>,
+    /// Bytes fetched (after decompression) by successful polls.
+    pub bytes: u64,
+    /// Entries parsed.
+    pub entries: u64,
+    /// Entries the topic rules kept.
+    pub matched: u64,
     /// Its class (`dns`, `timeout`, `http_5xx`, `parse`, ...), for grouping and alerts.
     pub last_error_class: Option<String>,
     /// Events this feed appended since start.
@@ -272,6 +278,9 @@ fn report(
                 f.last_success = Some(Utc::now());
                 f.consecutive_failures = 0;
                 f.appended += (r.new + r.revised) as u64;
+                f.bytes += r.bytes as u64;
+                f.entries += r.entries as u64;
+                f.matched += r.matched as u64;
             }
             Err(e) => {
                 f.failures += 1;

@@ -15,8 +15,8 @@ use serde_json::Value;
 use crate::support::daemon::Daemon;
 use crate::support::{data, write_config};
 
-/// One HTTP/1.1 GET over the socket: (status code, JSON body).
-fn get(socket: &Path, target: &str) -> (u16, Value) {
+/// One HTTP/1.1 GET over the socket: (status code, lower-cased header block, body).
+fn get_raw(socket: &Path, target: &str) -> (u16, String, String) {
     let mut stream = UnixStream::connect(socket).unwrap_or_else(|e| panic!("connecting {}: {e}", socket.display()));
     stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     write!(
@@ -33,11 +33,17 @@ fn get(socket: &Path, target: &str) -> (u16, Value) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .expect("a status line");
+    (code, head.to_ascii_lowercase(), body.to_string())
+}
+
+/// One HTTP/1.1 GET over the socket: (status code, JSON body).
+fn get(socket: &Path, target: &str) -> (u16, Value) {
+    let (code, head, body) = get_raw(socket, target);
     assert!(
-        head.to_ascii_lowercase().contains("content-type: application/json"),
+        head.contains("content-type: application/json"),
         "{target}: not JSON: {head}"
     );
-    let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{target}: {e}: {body}"));
+    let body = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{target}: {e}: {body}"));
     (code, body)
 }
 
@@ -111,6 +117,21 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
             views.push((command, as_of, body));
         }
     }
+    // Prometheus metrics from the same status.
+    let (code, head, metrics) = get_raw(&socket, "/metrics");
+    assert_eq!(code, 200);
+    assert!(head.contains("content-type: text/plain; version=0.0.4"), "{head}");
+    for line in [
+        "frontline_polls_total{feed=\"war-wire\"} 1".to_string(),
+        "frontline_poll_errors_total{feed=\"war-wire\"} 0".to_string(),
+        format!("frontline_events_appended_total{{feed=\"war-wire\"}} {events}"),
+        format!("frontline_log_events {events}"),
+        "frontline_projection_lag_events 0".to_string(),
+        "# TYPE frontline_fetched_bytes_total counter".to_string(),
+    ] {
+        assert!(metrics.lines().any(|l| l == line), "missing {line:?} in\n{metrics}");
+    }
+
     // Articles, paged, and one article with its text and facts.
     let (code, page) = get(&socket, "/v1/articles?limit=2");
     assert_eq!(code, 200, "{page}");
