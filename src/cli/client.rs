@@ -34,6 +34,91 @@ pub enum Unreachable {
     PermissionDenied,
 }
 
+impl Unreachable {
+    /// Why, in a few words, for a one-line error.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Unreachable::Missing => "no socket there; is frontlined running with this config?",
+            Unreachable::Stale => "a stale socket nobody answers on; frontlined is not running",
+            Unreachable::PermissionDenied => "permission denied; join the socket's group or use sudo",
+        }
+    }
+}
+
+/// GETs `target` from the daemon on `socket` and copies the body to `out` as it arrives
+/// (flushing each chunk), for streams such as `/v1/events?follow=true`. `Ok(Err(_))` when no
+/// daemon answers.
+pub fn stream(socket: &Path, target: &str, out: &mut dyn io::Write) -> anyhow::Result<Result<(), Unreachable>> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the API client")?;
+    rt.block_on(async {
+        let mut res = match send(socket, target).await? {
+            Ok(res) => res,
+            Err(u) => return Ok(Err(u)),
+        };
+        if !res.status().is_success() {
+            return Err(daemon_error(target, res).await);
+        }
+        while let Some(frame) = res.body_mut().frame().await {
+            let frame = frame.with_context(|| format!("reading the daemon's answer to {target}"))?;
+            if let Some(data) = frame.data_ref() {
+                out.write_all(data)?;
+                out.flush()?;
+            }
+        }
+        Ok(Ok(()))
+    })
+}
+
+async fn send(
+    socket: &Path,
+    target: &str,
+) -> anyhow::Result<Result<hyper::Response<hyper::body::Incoming>, Unreachable>> {
+    let stream = match tokio::net::UnixStream::connect(socket).await {
+        Ok(s) => s,
+        Err(e) => {
+            return Ok(Err(match e.kind() {
+                io::ErrorKind::NotFound => Unreachable::Missing,
+                io::ErrorKind::PermissionDenied => Unreachable::PermissionDenied,
+                _ => Unreachable::Stale,
+            }));
+        }
+    };
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .with_context(|| format!("talking to the daemon on {}", socket.display()))?;
+    tokio::spawn(conn);
+    let req = hyper::Request::get(target)
+        .header(hyper::header::HOST, "frontline")
+        .body(Empty::<Bytes>::new())
+        .context("building the API request")?;
+    let res = sender
+        .send_request(req)
+        .await
+        .with_context(|| format!("asking the daemon on {} for {target}", socket.display()))?;
+    Ok(Ok(res))
+}
+
+async fn daemon_error(target: &str, res: hyper::Response<hyper::body::Incoming>) -> anyhow::Error {
+    let status = res.status();
+    let body = match res.into_body().collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return anyhow::Error::new(e).context(format!("reading the daemon's answer to {target}")),
+    };
+    let message = serde_json::from_slice::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["error"].as_str().map(String::from))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+    DaemonError {
+        status: status.as_u16(),
+        target: target.to_string(),
+        message,
+    }
+    .into()
+}
+
 /// GETs `target` (`/v1/casualties?as_of=...`) from the daemon on `socket` and decodes its JSON.
 /// `Ok(Err(_))` when no daemon answers, so the caller can read the store instead.
 pub fn get<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<Result<T, Unreachable>> {
@@ -42,47 +127,19 @@ pub fn get<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<R
         .build()
         .context("starting the API client")?;
     rt.block_on(async {
-        let stream = match tokio::net::UnixStream::connect(socket).await {
-            Ok(s) => s,
-            Err(e) => {
-                return Ok(Err(match e.kind() {
-                    io::ErrorKind::NotFound => Unreachable::Missing,
-                    io::ErrorKind::PermissionDenied => Unreachable::PermissionDenied,
-                    _ => Unreachable::Stale,
-                }));
-            }
+        let res = match send(socket, target).await? {
+            Ok(res) => res,
+            Err(u) => return Ok(Err(u)),
         };
-        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .with_context(|| format!("talking to the daemon on {}", socket.display()))?;
-        tokio::spawn(conn);
-        let req = hyper::Request::get(target)
-            .header(hyper::header::HOST, "frontline")
-            .body(Empty::<Bytes>::new())
-            .context("building the API request")?;
-        let res = sender
-            .send_request(req)
-            .await
-            .with_context(|| format!("asking the daemon on {} for {target}", socket.display()))?;
-        let status = res.status();
+        if !res.status().is_success() {
+            return Err(daemon_error(target, res).await);
+        }
         let body = res
             .into_body()
             .collect()
             .await
             .with_context(|| format!("reading the daemon's answer to {target}"))?
             .to_bytes();
-        if !status.is_success() {
-            let msg = serde_json::from_slice::<serde_json::Value>(&body)
-                .ok()
-                .and_then(|v| v["error"].as_str().map(String::from))
-                .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
-            return Err(DaemonError {
-                status: status.as_u16(),
-                target: target.to_string(),
-                message: msg,
-            }
-            .into());
-        }
         let value =
             serde_json::from_slice(&body).with_context(|| format!("decoding the daemon's answer to {target}"))?;
         Ok(Ok(value))

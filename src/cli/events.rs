@@ -1,4 +1,5 @@
-//! `frontline events`: lists the log, oldest first, as lines or JSON Lines.
+//! `frontline events`: lists the log, oldest first, as lines or JSON Lines; through the running
+//! daemon when it answers, which `--follow` needs to see new events as they are appended.
 //!
 //! Streams page by page, so listing a large log takes constant memory. Read-only.
 
@@ -7,7 +8,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::{Context, render};
+use super::{Context, client, render};
 use crate::store::EventLog;
 
 /// Arguments of `frontline events`.
@@ -22,12 +23,42 @@ pub struct Args {
     /// Print JSON Lines (one event per line) instead of text
     #[arg(long)]
     pub json: bool,
+    /// Keep going: print new events as the running daemon appends them (Ctrl-C to stop)
+    #[arg(long)]
+    pub follow: bool,
 }
 
 const PAGE: usize = 512;
 
-/// Runs the command.
+/// Runs the command: through the running daemon when its socket answers (required for
+/// `--follow`), else from the store.
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if let Some(socket) = ctx.socket_path() {
+        let mut target = format!("/v1/events?after={}", args.after);
+        if let Some(n) = args.limit {
+            target.push_str(&format!("&limit={n}"));
+        }
+        if args.follow {
+            target.push_str("&follow=true");
+        }
+        if !args.json {
+            target.push_str("&format=text");
+        }
+        let mut out = std::io::stdout().lock();
+        match client::stream(&socket, &target, &mut out)? {
+            Ok(()) => return Ok(ExitCode::SUCCESS),
+            Err(why) if args.follow => {
+                anyhow::bail!(
+                    "--follow needs the running daemon, and none answers on {}: {}",
+                    socket.display(),
+                    why.describe()
+                )
+            }
+            Err(_) => {}
+        }
+    } else if args.follow {
+        anyhow::bail!("--follow needs the running daemon: pass --socket PATH or a config with [api] socket");
+    }
     let store = ctx.open_store()?;
     let head = store.head()?;
     let mut out = BufWriter::new(std::io::stdout().lock());

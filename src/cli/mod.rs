@@ -183,14 +183,7 @@ fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
         .ok_or_else(|| anyhow!("no API socket: pass --socket PATH or a config with [api] socket"))?;
     let body: crate::api::StatusBody = match client::get(&socket, "/v1/status")? {
         Ok(b) => b,
-        Err(why) => {
-            let why = match why {
-                client::Unreachable::Missing => "no socket there; is frontlined running with this config?",
-                client::Unreachable::Stale => "a stale socket nobody answers on; frontlined is not running",
-                client::Unreachable::PermissionDenied => "permission denied; join the socket's group or use sudo",
-            };
-            anyhow::bail!("no daemon answers on {}: {why}", socket.display());
-        }
+        Err(why) => anyhow::bail!("no daemon answers on {}: {}", socket.display(), why.describe()),
     };
     let out = if args.json {
         serde_json::to_string_pretty(&body)? + "\n"

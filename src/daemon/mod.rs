@@ -150,6 +150,7 @@ pub async fn serve(
         profile: Arc::new(profile.clone()),
         projector,
         status: status.subscribe(),
+        shutdown: token.clone(),
     });
     tracker.spawn(crate::api::serve(listener, config.socket.clone(), api, token.clone()));
     tracker.close();

@@ -370,3 +370,71 @@ fn a_burst_of_clients_and_garbage_leave_the_daemon_answering_and_polling() {
     let (exit, log) = daemon.terminate();
     assert!(exit.success(), "{log:?}");
 }
+
+#[test]
+fn events_follow_sees_an_article_appended_while_it_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let feed = dir.path().join("wire.xml");
+    std::fs::copy(data("feeds/war-2020.xml"), &feed).unwrap();
+    let url = url::Url::from_file_path(&feed).unwrap().to_string();
+    let config = write_config(dir.path(), &[("War Wire", &url)], "1s");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the feed polled", Duration::from_secs(60), |d| {
+        d.count(&["poll finished"]) >= 1
+    });
+    let head = get(&dir.path().join("api.sock"), "/v1/status").1["last_seq"]
+        .as_u64()
+        .unwrap();
+
+    let mut follow = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "--config",
+            config.source.to_str().unwrap(),
+            "events",
+            "--follow",
+            "--json",
+        ])
+        .args(["--after", &head.to_string()])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = follow.stdout.take().unwrap();
+    let (lines_tx, lines_rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)) {
+            let Ok(line) = line else { break };
+            if lines_tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+
+    // A new story lands in the feed; the daemon's next poll appends it.
+    let xml = std::fs::read_to_string(&feed).unwrap().replacen(
+        "<item>",
+        "<item>\n      <title>Shelling reported near Stepanakert overnight</title>\n      \
+         <guid isPermaLink=\"false\">follow-test-1</guid>\n      \
+         <pubDate>Mon, 12 Oct 2020 06:00:00 +0000</pubDate>\n      \
+         <description>Artillery fire hit the outskirts of Stepanakert, Nagorno-Karabakh officials said.</description>\n    \
+         </item>\n    <item>",
+        1,
+    );
+    std::fs::write(&feed, xml).unwrap();
+
+    let line = lines_rx
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the followed stream shows the new event within 30 s");
+    let event: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["seq"].as_u64(), Some(head + 1));
+    assert_eq!(event["payload"]["article"]["guid"], "follow-test-1", "{event}");
+    follow.kill().unwrap();
+    let _ = follow.wait();
+
+    // Shutdown is not held up by a follower still connected.
+    let follower = UnixStream::connect(dir.path().join("api.sock")).unwrap();
+    let mut w = &follower;
+    write!(w, "GET /v1/events?follow=true HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let (exit, log) = daemon.terminate();
+    assert!(exit.success(), "{log:?}");
+    drop(follower);
+}

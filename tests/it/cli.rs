@@ -51,9 +51,17 @@ fn ingest_fixtures(dir: &Path, while_running: impl FnOnce(&Daemon, &Path)) -> st
 #[test]
 fn events_shows_what_the_daemon_ingested_in_text_and_json() {
     let dir = tempfile::tempdir().unwrap();
+    let mut through_daemon = Vec::new();
     let config = ingest_fixtures(dir.path(), |daemon, config| {
-        // While the daemon runs it holds the store: the CLI says so in one line, exit 2.
-        let out = frontline(&["--config", config.to_str().unwrap(), "events"]);
+        // While the daemon runs, `events` asks it through the API socket...
+        for args in [&["events", "--json"][..], &["events"][..]] {
+            let out = frontline(&[&["--config", config.to_str().unwrap()][..], args].concat());
+            assert!(out.status.success(), "{}", text(&out.stderr));
+            through_daemon.push(text(&out.stdout));
+        }
+        // ... but it holds the store: reading it directly is refused in one line, exit 2.
+        let store = config.parent().unwrap().join("store");
+        let out = frontline(&["--store", store.to_str().unwrap(), "events"]);
         assert_eq!(out.status.code(), Some(2));
         let stderr = text(&out.stderr);
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
@@ -72,6 +80,13 @@ fn events_shows_what_the_daemon_ingested_in_text_and_json() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(events.len(), 7, "5 wire + 2 bulletin articles");
+    assert_eq!(
+        text(&out.stdout),
+        through_daemon[0],
+        "the daemon streams what the store holds"
+    );
+    let lines = frontline(&["--config", config, "events"]);
+    assert_eq!(text(&lines.stdout), through_daemon[1], "text lines too");
     for (i, e) in events.iter().enumerate() {
         assert_eq!(e["seq"], i as u64 + 1);
         assert_eq!(e["type"], "ArticleObserved");
