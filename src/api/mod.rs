@@ -40,6 +40,10 @@ pub struct ApiState {
     pub status: watch::Receiver<DaemonStatus>,
     /// Cancelled at shutdown: ends `events?follow=true` streams so shutdown does not wait on them.
     pub shutdown: CancellationToken,
+    /// Set by `POST /v1/rebuild`; the projection task rebuilds from scratch when it sees it.
+    pub rebuild: Arc<std::sync::atomic::AtomicBool>,
+    /// Wakes the projection task.
+    pub wake: Arc<tokio::sync::Notify>,
 }
 
 /// An API error: a status and a message, sent as `{"error": message}`.
@@ -66,6 +70,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/articles", get(articles))
         .route("/metrics", get(metrics))
         .route("/v1/events", get(events))
+        .route("/v1/rebuild", axum::routing::post(rebuild))
         .route("/v1/article", get(article))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; routes are under /v1".into()) })
         .with_state(state)
@@ -181,6 +186,34 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
         vec![(String::new(), uptime)],
     );
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// What `POST /v1/rebuild` answers.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RebuildStarted {
+    /// Events in the log when it was asked for: the checkpoint to wait for.
+    pub events: u64,
+    /// `rebuilds` in the status before this one: it is done when the status shows more.
+    pub rebuilds_before: u64,
+}
+
+// Asks the projection task for a rebuild from scratch; answers at once (202) with the log's
+// size, and `/v1/status` shows `rebuilding` and the checkpoint climbing.
+async fn rebuild(State(s): State<ApiState>) -> impl IntoResponse {
+    let (events, rebuilds_before) = {
+        let st = s.status.borrow();
+        (st.last_seq, st.rebuilds)
+    };
+    s.rebuild.store(true, std::sync::atomic::Ordering::SeqCst);
+    s.wake.notify_one();
+    info!(events, "projection rebuild requested through the API");
+    (
+        StatusCode::ACCEPTED,
+        Json(RebuildStarted {
+            events,
+            rebuilds_before,
+        }),
+    )
 }
 
 /// `/v1/events?after=N&limit=M&follow=true&format=text`

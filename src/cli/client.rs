@@ -54,7 +54,7 @@ pub fn stream(socket: &Path, target: &str, out: &mut dyn io::Write) -> anyhow::R
         .build()
         .context("starting the API client")?;
     rt.block_on(async {
-        let mut res = match send(socket, target).await? {
+        let mut res = match send(socket, hyper::Method::GET, target).await? {
             Ok(res) => res,
             Err(u) => return Ok(Err(u)),
         };
@@ -74,6 +74,7 @@ pub fn stream(socket: &Path, target: &str, out: &mut dyn io::Write) -> anyhow::R
 
 async fn send(
     socket: &Path,
+    method: hyper::Method,
     target: &str,
 ) -> anyhow::Result<Result<hyper::Response<hyper::body::Incoming>, Unreachable>> {
     let stream = match tokio::net::UnixStream::connect(socket).await {
@@ -90,7 +91,9 @@ async fn send(
         .await
         .with_context(|| format!("talking to the daemon on {}", socket.display()))?;
     tokio::spawn(conn);
-    let req = hyper::Request::get(target)
+    let req = hyper::Request::builder()
+        .method(method)
+        .uri(target)
         .header(hyper::header::HOST, "frontline")
         .body(Empty::<Bytes>::new())
         .context("building the API request")?;
@@ -122,12 +125,25 @@ async fn daemon_error(target: &str, res: hyper::Response<hyper::body::Incoming>)
 /// GETs `target` (`/v1/casualties?as_of=...`) from the daemon on `socket` and decodes its JSON.
 /// `Ok(Err(_))` when no daemon answers, so the caller can read the store instead.
 pub fn get<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<Result<T, Unreachable>> {
+    request(socket, hyper::Method::GET, target)
+}
+
+/// POSTs to `target` (no body) and decodes the JSON answer, like [`get`].
+pub fn post<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<Result<T, Unreachable>> {
+    request(socket, hyper::Method::POST, target)
+}
+
+fn request<T: DeserializeOwned>(
+    socket: &Path,
+    method: hyper::Method,
+    target: &str,
+) -> anyhow::Result<Result<T, Unreachable>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the API client")?;
     rt.block_on(async {
-        let res = match send(socket, target).await? {
+        let res = match send(socket, method, target).await? {
             Ok(res) => res,
             Err(u) => return Ok(Err(u)),
         };

@@ -1,5 +1,6 @@
 //! `frontline rebuild`: rebuilds the projection from the whole log (with a progress bar), as
-//! happens automatically when the profile or the extractor changes.
+//! happens automatically when the profile or the extractor changes; through the running daemon
+//! when it answers, else in the store.
 //!
 //! Writes projection trees only; the log is never touched.
 
@@ -9,15 +10,22 @@ use std::time::Instant;
 use anyhow::Context as _;
 
 use super::Context;
-use super::state;
+use super::{client, state};
+use crate::api::{RebuildStarted, StatusBody};
 use crate::projection::Projector;
 
 /// Arguments of `frontline rebuild`.
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-/// Runs the command.
+/// Runs the command: asks the running daemon to rebuild when its socket answers (and follows
+/// its progress), else rebuilds in the store itself.
 pub fn run(_args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
+    if let Some(socket) = ctx.socket_path()
+        && let Ok(started) = client::post::<RebuildStarted>(&socket, "/v1/rebuild")?
+    {
+        return follow_daemon(&socket, started);
+    }
     let profile = ctx.profile(None)?;
     let store = ctx.open_store()?;
     let projector =
@@ -30,6 +38,35 @@ pub fn run(_args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         projector.fingerprint(),
         took.as_secs_f64(),
         applied as f64 / took.as_secs_f64().max(1e-9)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+// Polls the daemon's status until the rebuild it started is done, with a progress bar on a
+// terminal (hidden when stderr is not one).
+fn follow_daemon(socket: &std::path::Path, started: RebuildStarted) -> anyhow::Result<ExitCode> {
+    let t0 = Instant::now();
+    let bar = indicatif::ProgressBar::new(started.events);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("rebuilding in the daemon [{bar:40}] {pos}/{len} events ({eta} left)")
+            .expect("invariant: the template is valid")
+            .progress_chars("=> "),
+    );
+    let status = loop {
+        let status: StatusBody = client::get(socket, "/v1/status")?
+            .map_err(|why| anyhow::anyhow!("the daemon went away during the rebuild: {}", why.describe()))?;
+        bar.set_position(status.status.projection_checkpoint.min(started.events));
+        if status.status.rebuilds > started.rebuilds_before && !status.status.rebuilding {
+            break status;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    bar.finish_and_clear();
+    eprintln!(
+        "the daemon rebuilt projection {} from {} events in {:.2}s",
+        status.status.projection,
+        status.status.projection_checkpoint,
+        t0.elapsed().as_secs_f64()
     );
     Ok(ExitCode::SUCCESS)
 }

@@ -44,6 +44,10 @@ pub struct DaemonStatus {
     pub projection: String,
     /// The last seq the projection has applied.
     pub projection_checkpoint: u64,
+    /// A rebuild from scratch is running (the checkpoint counts up from 0).
+    pub rebuilding: bool,
+    /// Rebuilds from scratch finished since start (requested through the API).
+    pub rebuilds: u64,
 }
 
 /// One feed's recent history.
@@ -138,10 +142,12 @@ pub async fn serve(
     for feed in &config.feeds {
         tracker.spawn(feed_loop(feed.clone(), Arc::clone(&ctx)));
     }
+    let rebuild = Arc::new(std::sync::atomic::AtomicBool::new(false));
     tracker.spawn(projections::run(
         Arc::clone(&store),
         Arc::clone(&projector),
-        wake,
+        Arc::clone(&wake),
+        Arc::clone(&rebuild),
         token.clone(),
         status.clone(),
     ));
@@ -151,6 +157,8 @@ pub async fn serve(
         projector,
         status: status.subscribe(),
         shutdown: token.clone(),
+        rebuild,
+        wake,
     });
     tracker.spawn(crate::api::serve(listener, config.socket.clone(), api, token.clone()));
     tracker.close();

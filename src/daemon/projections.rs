@@ -5,6 +5,7 @@
 //! never taken down with the daemon. It only writes projection trees.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use tokio::sync::{Notify, watch};
@@ -16,18 +17,31 @@ use crate::ingest::elapsed_ms;
 use crate::projection::{FactStore, Projector, catch_up};
 use crate::store::SledStore;
 
-/// Runs until `token` is cancelled, catching up whenever `wake` is notified.
+/// Runs until `token` is cancelled, catching up whenever `wake` is notified; rebuilds from
+/// scratch first when `rebuild` is set (the API's `POST /v1/rebuild`).
 pub async fn run(
     store: Arc<SledStore>,
     projector: Arc<Projector>,
     wake: Arc<Notify>,
+    rebuild: Arc<AtomicBool>,
     token: CancellationToken,
     status: watch::Sender<DaemonStatus>,
 ) {
     loop {
         let (s, p) = (Arc::clone(&store), Arc::clone(&projector));
         let started = Instant::now();
+        let from_scratch = rebuild.swap(false, Ordering::SeqCst);
+        if from_scratch {
+            status.send_modify(|s| {
+                s.rebuilding = true;
+                s.projection_checkpoint = 0;
+            });
+        }
         let result = tokio::task::spawn_blocking(move || {
+            if from_scratch {
+                info!(fingerprint = %p.fingerprint(), "rebuilding projections on request");
+                s.reset_facts(p.fingerprint())?;
+            }
             let facts = s.facts(p.fingerprint())?;
             let from = facts.checkpoint()?;
             let head = crate::store::EventLog::head(s.as_ref())?;
@@ -48,10 +62,20 @@ pub async fn run(
                         "projections updated"
                     );
                 }
-                status.send_modify(|s| s.projection_checkpoint = checkpoint);
+                status.send_modify(|s| {
+                    s.projection_checkpoint = checkpoint;
+                    s.rebuilding = false;
+                    s.rebuilds += u64::from(from_scratch);
+                });
             }
-            Ok(Err(e)) => error!(error = %e, "projection update failed; retrying after the next poll"),
-            Err(e) => error!(error = %e, "projection task panicked; retrying after the next poll"),
+            Ok(Err(e)) => {
+                error!(error = %e, "projection update failed; retrying after the next poll");
+                status.send_modify(|s| s.rebuilding = false);
+            }
+            Err(e) => {
+                error!(error = %e, "projection task panicked; retrying after the next poll");
+                status.send_modify(|s| s.rebuilding = false);
+            }
         }
         tokio::select! {
             () = wake.notified() => {}

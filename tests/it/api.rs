@@ -438,3 +438,37 @@ fn events_follow_sees_an_article_appended_while_it_runs() {
     assert!(exit.success(), "{log:?}");
     drop(follower);
 }
+
+#[test]
+fn rebuild_through_the_daemon_gives_back_the_same_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
+        .unwrap()
+        .to_string();
+    let config = write_config(dir.path(), &[("War Wire", &war)], "1h");
+    let socket = dir.path().join("api.sock");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the feed polled and projected", Duration::from_secs(60), |d| {
+        d.count(&["poll finished"]) == 1 && d.count(&["projections updated"]) >= 1
+    });
+    let before = get(&socket, "/v1/casualties?as_of=2020-11-30").1;
+
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--config", config.source.to_str().unwrap(), "rebuild"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("the daemon rebuilt projection"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (_, status) = get(&socket, "/v1/status");
+    assert_eq!(status["rebuilds"], 1);
+    assert_eq!(status["rebuilding"], false);
+    assert_eq!(status["projection_checkpoint"], status["last_seq"]);
+    assert_eq!(get(&socket, "/v1/casualties?as_of=2020-11-30").1, before);
+    assert_eq!(daemon.count(&["rebuilding projections on request"]), 1);
+    let (exit, log) = daemon.terminate();
+    assert!(exit.success(), "{log:?}");
+}
