@@ -78,6 +78,13 @@ pub enum Command {
     Articles(articles::ArticlesArgs),
     /// One article: its text and the facts of each of its versions
     Show(articles::ShowArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    Completions {
+        /// The shell
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) for frontline
+    Man,
     /// The running daemon: uptime, events, projection, every feed's health
     Status(StatusArgs),
     /// Actors in the news: mentions, articles, first and last seen
@@ -124,6 +131,21 @@ pub fn run(cli: Cli) -> ExitCode {
             render::control,
         ),
         Command::Status(args) => status(&ctx, &args),
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "frontline", &mut out);
+            io::Write::write_all(&mut io::stdout().lock(), &out)
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::new)
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut out)
+                .map_err(anyhow::Error::new)
+                .and_then(|()| io::Write::write_all(&mut io::stdout().lock(), &out).map_err(anyhow::Error::new))
+                .map(|()| ExitCode::SUCCESS)
+        }
         Command::Articles(args) => articles::run_list(args, &ctx),
         Command::Show(args) => articles::run_show(args, &ctx),
         Command::Actors(args) => state::show(

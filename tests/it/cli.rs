@@ -481,3 +481,28 @@ fn extract_prints_the_design_contract() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_commands() {
+    let out = frontline(&["completions", "bash"]);
+    assert!(out.status.success());
+    let script = text(&out.stdout);
+    for command in ["casualties", "ceasefire", "events", "articles", "status", "rebuild"] {
+        assert!(script.contains(command), "bash completion lacks {command}");
+    }
+    // The script is valid bash.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("frontline.bash");
+    std::fs::write(&path, &script).unwrap();
+    let check = Command::new("bash").arg("-n").arg(&path).output().unwrap();
+    assert!(check.status.success(), "{}", text(&check.stderr));
+
+    let out = frontline(&["completions", "zsh"]);
+    assert!(out.status.success() && text(&out.stdout).starts_with("#compdef frontline"));
+
+    let out = frontline(&["man"]);
+    assert!(out.status.success());
+    let man = text(&out.stdout);
+    assert!(man.contains(".TH frontline 1"), "{man}");
+    assert!(man.contains(".SH SUBCOMMANDS") && man.contains("casualties"), "{man}");
+}
