@@ -70,6 +70,7 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/articles", get(articles))
         .route("/metrics", get(metrics))
         .route("/v1/events", get(events))
+        .route("/v1/export", get(export))
         .route("/v1/rebuild", axum::routing::post(rebuild))
         .route("/v1/article", get(article))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; routes are under /v1".into()) })
@@ -186,6 +187,35 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
         vec![(String::new(), uptime)],
     );
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], out)
+}
+
+/// `/v1/export?format=jsonl|geojson&as_of=&at_seq=`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    format: String,
+    as_of: Option<String>,
+    at_seq: Option<u64>,
+}
+
+async fn export(
+    State(s): State<ApiState>,
+    q: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use clap::ValueEnum;
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let format = projection::export::Format::from_str(&q.format, true).map_err(|_| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("format {:?} is not one of \"jsonl\", \"geojson\"", q.format),
+        )
+    })?;
+    let at = as_of(Ok(Query(AsOfQuery {
+        as_of: q.as_of,
+        at_seq: q.at_seq,
+    })))?;
+    let Json(body) = view(s, move |a, p| projection::export::render(format, a, p, at)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, format.content_type())], body).into_response())
 }
 
 /// What `POST /v1/rebuild` answers.

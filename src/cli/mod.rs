@@ -7,6 +7,7 @@
 pub mod articles;
 pub mod client;
 pub mod events;
+pub mod export;
 pub mod extract;
 pub mod rebuild;
 pub mod render;
@@ -78,6 +79,8 @@ pub enum Command {
     Articles(articles::ArticlesArgs),
     /// One article: its text and the facts of each of its versions
     Show(articles::ShowArgs),
+    /// Write the projection for other tools: every fact as JSON Lines, or places as GeoJSON
+    Export(export::Args),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     Completions {
         /// The shell
@@ -131,9 +134,15 @@ pub fn run(cli: Cli) -> ExitCode {
             render::control,
         ),
         Command::Status(args) => status(&ctx, &args),
+        Command::Export(args) => export::run(args, &ctx),
         Command::Completions { shell } => {
             let mut out = Vec::new();
-            clap_complete::generate(shell, &mut <Cli as clap::CommandFactory>::command(), "frontline", &mut out);
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "frontline",
+                &mut out,
+            );
             io::Write::write_all(&mut io::stdout().lock(), &out)
                 .map(|()| ExitCode::SUCCESS)
                 .map_err(anyhow::Error::new)

@@ -12,6 +12,7 @@ pub mod articles;
 pub mod casualties;
 pub mod ceasefire;
 pub mod control;
+pub mod export;
 pub mod mentions;
 pub mod projector;
 pub mod timeline;

@@ -132,6 +132,50 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
         assert!(metrics.lines().any(|l| l == line), "missing {line:?} in\n{metrics}");
     }
 
+    // Exports: JSON Lines of every fact with its citation, GeoJSON of places.
+    let (code, head, jsonl) = get_raw(&socket, "/v1/export?format=jsonl&as_of=2020-11-30");
+    assert_eq!(code, 200);
+    assert!(head.contains("content-type: application/x-ndjson"), "{head}");
+    let facts: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(facts.iter().any(|f| f["kind"] == "casualty"), "{jsonl}");
+    assert!(facts.iter().any(|f| f["kind"] == "ceasefire"), "{jsonl}");
+    for f in &facts {
+        assert!(f["fact"].is_object() && f["citation"]["sentence"].is_string(), "{f}");
+    }
+    let (code, _, geo) = get_raw(&socket, "/v1/export?format=geojson&as_of=2020-11-30");
+    assert_eq!(code, 200);
+    let geo: Value = serde_json::from_str(&geo).unwrap();
+    assert_eq!(geo["type"], "FeatureCollection");
+    let features = geo["features"].as_array().unwrap();
+    assert!(!features.is_empty());
+    // GeoJSON is longitude first: Stepanakert is at 46.75 E, 39.82 N.
+    let stepanakert = features
+        .iter()
+        .find(|f| f["properties"]["id"] == "stepanakert")
+        .expect("Stepanakert is in the news");
+    let c = &stepanakert["geometry"]["coordinates"];
+    assert!((c[0].as_f64().unwrap() - 46.75).abs() < 0.1, "{stepanakert}");
+    assert!((c[1].as_f64().unwrap() - 39.82).abs() < 0.1, "{stepanakert}");
+    assert!(features.iter().all(|f| f["geometry"]["type"] == "Point"));
+    let (code, body) = get(&socket, "/v1/export?format=xlsx");
+    assert_eq!(code, 400, "{body}");
+    // The CLI writes the daemon's export to a file, whole.
+    let geo_file = dir.path().join("places.geojson");
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "--config",
+            config.source.to_str().unwrap(),
+            "export",
+            "--format",
+            "geojson",
+        ])
+        .args(["--as-of", "2020-11-30", "--output", geo_file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let written: Value = serde_json::from_str(&std::fs::read_to_string(&geo_file).unwrap()).unwrap();
+    assert_eq!(written, geo);
+
     // Articles, paged, and one article with its text and facts.
     let (code, page) = get(&socket, "/v1/articles?limit=2");
     assert_eq!(code, 200, "{page}");
@@ -246,6 +290,21 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
         stderr.contains("no daemon answers on") && stderr.lines().count() == 1,
         "{stderr}"
     );
+
+    // The same export from the store once the daemon is gone.
+    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args([
+            "--config",
+            config.source.to_str().unwrap(),
+            "export",
+            "--format",
+            "jsonl",
+        ])
+        .args(["--as-of", "2020-11-30"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), jsonl);
 
     // The API served exactly what the CLI computes from the store once the daemon is gone.
     for (command, as_of, body) in views {

@@ -1,0 +1,108 @@
+//! Exports of the projection for other tools: JSON Lines of every fact with its full provenance
+//! (the lossless format), and a GeoJSON FeatureCollection of the profile's places with their
+//! controller and how much the news mentions them.
+//!
+//! Pure: strings and JSON values built from `ArticleFacts`; the CLI and the API write them.
+
+use serde_json::{Value, json};
+
+use super::{ArticleFacts, AsOf, control, mentions, select};
+use crate::profile::Profile;
+
+/// The export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One JSON object per fact, with its citation: lossless.
+    Jsonl,
+    /// A GeoJSON FeatureCollection of places.
+    Geojson,
+}
+
+impl Format {
+    /// As the API's `format=` takes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Jsonl => "jsonl",
+            Format::Geojson => "geojson",
+        }
+    }
+
+    /// The MIME type of the output.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Jsonl => "application/x-ndjson",
+            Format::Geojson => "application/geo+json",
+        }
+    }
+}
+
+/// Renders `format` for `articles` as of `as_of`.
+pub fn render(format: Format, articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> String {
+    match format {
+        Format::Jsonl => jsonl(articles, as_of),
+        Format::Geojson => geojson(articles, profile, as_of).to_string() + "\n",
+    }
+}
+
+/// Every fact of the article versions that count for `as_of`, one JSON object a line:
+/// `{"kind", "fact", "citation"}`, ordered by publication.
+pub fn jsonl(articles: &[ArticleFacts], as_of: AsOf) -> String {
+    let mut out = String::new();
+    let mut line = |kind: &str, fact: Value, sel: &super::Selected<'_>, sentence: &str, span: [usize; 2]| {
+        let row = json!({ "kind": kind, "fact": fact, "citation": sel.cite(sentence, span) });
+        out.push_str(&row.to_string());
+        out.push('\n');
+    };
+    for sel in select(articles, &as_of) {
+        let f = &sel.revision.facts;
+        for c in &f.casualties {
+            line("casualty", json!(c), &sel, &c.evidence, c.span);
+        }
+        for c in &f.ceasefire {
+            line("ceasefire", json!(c), &sel, &c.evidence, c.span);
+        }
+        for c in &f.control {
+            line("control", json!(c), &sel, &c.evidence, c.span);
+        }
+        for c in &f.claims {
+            line("claim", json!(c), &sel, &c.evidence, c.span);
+        }
+    }
+    out
+}
+
+/// Places as GeoJSON points: every profile location that the news mentions or someone claims,
+/// with its kind, controller, status and mention counts.
+pub fn geojson(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> Value {
+    let control = control::view(articles, profile, as_of);
+    let mentioned = mentions::locations(articles, as_of);
+    let features: Vec<Value> = profile
+        .locations
+        .iter()
+        .filter_map(|loc| {
+            let place = control.places.iter().find(|p| p.location == loc.id);
+            let presence = mentioned.entries.iter().find(|p| p.id == loc.id);
+            if place.is_none() && presence.is_none() {
+                return None;
+            }
+            Some(json!({
+                "type": "Feature",
+                // GeoJSON is longitude first.
+                "geometry": { "type": "Point", "coordinates": [loc.lon, loc.lat] },
+                "properties": {
+                    "id": loc.id,
+                    "name": loc.name,
+                    "kind": loc.kind,
+                    "initially_held_by": loc.held_by,
+                    "controller": place.and_then(|p| p.controller.clone()).or_else(|| loc.held_by.clone()),
+                    "status": place.map(|p| json!(p.status)),
+                    "control_claims": place.map_or(0, |p| p.claims.len()),
+                    "mentions": presence.map_or(0, |p| p.mentions),
+                    "articles": presence.map_or(0, |p| p.articles),
+                    "last_seen": presence.map(|p| p.last_seen),
+                }
+            }))
+        })
+        .collect();
+    json!({ "type": "FeatureCollection", "features": features })
+}
