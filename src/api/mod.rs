@@ -60,13 +60,19 @@ impl IntoResponse for ApiError {
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/v1/status", get(status))
-        .route("/v1/casualties", get(casualties))
-        .route("/v1/ceasefire", get(ceasefire))
-        .route("/v1/control", get(control))
-        .route("/v1/timeline", get(timeline))
-        .route("/v1/actors", get(actors))
-        .route("/v1/locations", get(locations))
-        .route("/v1/claims", get(claims))
+        .route("/v1/casualties", view_route(projection::casualties::view))
+        .route(
+            "/v1/ceasefire",
+            view_route(|a, _, at| projection::ceasefire::view(a, at)),
+        )
+        .route("/v1/control", view_route(projection::control::view))
+        .route("/v1/timeline", view_route(projection::timeline::view))
+        .route("/v1/actors", view_route(|a, _, at| projection::mentions::actors(a, at)))
+        .route(
+            "/v1/locations",
+            view_route(|a, _, at| projection::mentions::locations(a, at)),
+        )
+        .route("/v1/claims", view_route(|a, _, at| projection::mentions::claims(a, at)))
         .route("/v1/articles", get(articles))
         .route("/metrics", get(metrics))
         .route("/v1/events", get(events))
@@ -117,48 +123,40 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
             })
             .collect::<Vec<_>>()
     };
-    family(
-        "polls_total",
-        "counter",
-        "Polls finished, per feed.",
-        per_feed(|f| f.polls),
-    );
-    family(
-        "poll_errors_total",
-        "counter",
-        "Polls that failed, per feed.",
-        per_feed(|f| f.failures),
-    );
-    family(
-        "fetched_bytes_total",
-        "counter",
-        "Bytes fetched after decompression, per feed.",
-        per_feed(|f| f.bytes),
-    );
-    family(
-        "entries_total",
-        "counter",
-        "Feed entries parsed, per feed.",
-        per_feed(|f| f.entries),
-    );
-    family(
-        "matched_total",
-        "counter",
-        "Entries kept by the topic rules, per feed.",
-        per_feed(|f| f.matched),
-    );
-    family(
-        "events_appended_total",
-        "counter",
-        "Events appended to the log, per feed.",
-        per_feed(|f| f.appended),
-    );
-    family(
-        "feed_failing",
-        "gauge",
-        "1 while a feed's last poll failed.",
-        per_feed(|f| u64::from(f.consecutive_failures > 0)),
-    );
+    type PerFeed = fn(&crate::daemon::FeedStatus) -> u64;
+    let feed_families: [(&str, &str, &str, PerFeed); 7] = [
+        ("polls_total", "counter", "Polls finished, per feed.", |f| f.polls),
+        ("poll_errors_total", "counter", "Polls that failed, per feed.", |f| {
+            f.failures
+        }),
+        (
+            "fetched_bytes_total",
+            "counter",
+            "Bytes fetched after decompression, per feed.",
+            |f| f.bytes,
+        ),
+        ("entries_total", "counter", "Feed entries parsed, per feed.", |f| {
+            f.entries
+        }),
+        (
+            "matched_total",
+            "counter",
+            "Entries kept by the topic rules, per feed.",
+            |f| f.matched,
+        ),
+        (
+            "events_appended_total",
+            "counter",
+            "Events appended to the log, per feed.",
+            |f| f.appended,
+        ),
+        ("feed_failing", "gauge", "1 while a feed's last poll failed.", |f| {
+            u64::from(f.consecutive_failures > 0)
+        }),
+    ];
+    for (name, kind, help, value) in feed_families {
+        family(name, kind, help, per_feed(value));
+    }
     family(
         "log_events",
         "gauge",
@@ -374,60 +372,16 @@ async fn view<V: Serialize + Send + 'static>(
     .map_err(|e| internal(format!("reading the projection: {e}")))
 }
 
-async fn casualties(
-    State(s): State<ApiState>,
-    q: Result<Query<AsOfQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let at = as_of(q)?;
-    view(s, move |a, p| projection::casualties::view(a, p, at)).await
-}
-
-async fn ceasefire(
-    State(s): State<ApiState>,
-    q: Result<Query<AsOfQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let at = as_of(q)?;
-    view(s, move |a, _| projection::ceasefire::view(a, at)).await
-}
-
-async fn control(
-    State(s): State<ApiState>,
-    q: Result<Query<AsOfQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let at = as_of(q)?;
-    view(s, move |a, p| projection::control::view(a, p, at)).await
-}
-
-async fn timeline(
-    State(s): State<ApiState>,
-    q: Result<Query<AsOfQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let at = as_of(q)?;
-    view(s, move |a, p| projection::timeline::view(a, p, at)).await
-}
-
-async fn actors(
-    State(s): State<ApiState>,
-    q: Result<Query<AsOfQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let at = as_of(q)?;
-    view(s, move |a, _| projection::mentions::actors(a, at)).await
-}
-
-async fn locations(
-    State(s): State<ApiState>,
-    q: Result<Query<AsOfQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let at = as_of(q)?;
-    view(s, move |a, _| projection::mentions::locations(a, at)).await
-}
-
-async fn claims(
-    State(s): State<ApiState>,
-    q: Result<Query<AsOfQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let at = as_of(q)?;
-    view(s, move |a, _| projection::mentions::claims(a, at)).await
+// A route serving one view folded from the projection, with `as_of` and `at_seq`.
+fn view_route<V: Serialize + Send + 'static>(
+    build: fn(&[ArticleFacts], &Profile, AsOf) -> V,
+) -> axum::routing::MethodRouter<ApiState> {
+    get(
+        move |State(s): State<ApiState>, q: Result<Query<AsOfQuery>, QueryRejection>| async move {
+            let at = as_of(q)?;
+            view(s, move |a, p| build(a, p, at)).await
+        },
+    )
 }
 
 /// `/v1/articles?feed=&since=&until=&text=&offset=&limit=`

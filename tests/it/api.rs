@@ -47,14 +47,33 @@ fn get(socket: &Path, target: &str) -> (u16, Value) {
     (code, body)
 }
 
-/// The CLI's JSON for `args`, read from the store once the daemon has stopped.
-fn cli_json(config: &Path, args: &[&str]) -> Value {
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
+/// Starts frontlined on the war fixture feed polled every `interval`, and waits until it is
+/// polled and projected: (config, API socket, daemon).
+fn start_war(dir: &Path, interval: &str) -> (frontline::config::Config, std::path::PathBuf, Daemon) {
+    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
+        .unwrap()
+        .to_string();
+    let config = write_config(dir, &[("War Wire", &war)], interval);
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the feed polled and projected", Duration::from_secs(60), |d| {
+        d.count(&["poll finished"]) >= 1 && d.count(&["projections updated"]) >= 1
+    });
+    (config, dir.join("api.sock"), daemon)
+}
+
+/// Runs the real `frontline` with `--config config` and `args`.
+fn cli(config: &Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_frontline"))
         .args(["--config", config.to_str().unwrap()])
         .args(args)
         .env("RUST_LOG", "off")
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// The CLI's JSON for `args` (through the daemon while it runs, else from the store).
+fn cli_json(config: &Path, args: &[&str]) -> Value {
+    let out = cli(config, args);
     assert!(
         out.status.success(),
         "{args:?}: {}",
@@ -75,15 +94,7 @@ fn cli_args<'a>(command: &'a str, as_of: &'a str, stream: &'a str) -> Vec<&'a st
 #[test]
 fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
-        .unwrap()
-        .to_string();
-    let config = write_config(dir.path(), &[("War Wire", &war)], "1h");
-    let socket = dir.path().join("api.sock");
-    let daemon = Daemon::start(&config.source, &[]);
-    daemon.wait_log("the feed polled and projected", Duration::from_secs(60), |d| {
-        d.count(&["poll finished"]) == 1 && d.count(&["projections updated"]) >= 1
-    });
+    let (config, socket, daemon) = start_war(dir.path(), "1h");
 
     let mode = std::fs::metadata(&socket).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o660, "socket mode");
@@ -161,17 +172,18 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     assert_eq!(code, 400, "{body}");
     // The CLI writes the daemon's export to a file, whole.
     let geo_file = dir.path().join("places.geojson");
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args([
-            "--config",
-            config.source.to_str().unwrap(),
+    let out = cli(
+        &config.source,
+        &[
             "export",
             "--format",
             "geojson",
-        ])
-        .args(["--as-of", "2020-11-30", "--output", geo_file.to_str().unwrap()])
-        .output()
-        .unwrap();
+            "--as-of",
+            "2020-11-30",
+            "--output",
+            geo_file.to_str().unwrap(),
+        ],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let written: Value = serde_json::from_str(&std::fs::read_to_string(&geo_file).unwrap()).unwrap();
     assert_eq!(written, geo);
@@ -230,49 +242,24 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
             "{command} through the daemon"
         );
     }
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--config", config.source.to_str().unwrap(), "show", "nobody/nothing"])
-        .output()
-        .unwrap();
+    let out = cli(&config.source, &["show", "nobody/nothing"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no article \"nobody/nothing\""));
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args([
-            "--config",
-            config.source.to_str().unwrap(),
-            "casualties",
-            "--as-of",
-            "2020-11-30",
-        ])
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap();
+    let out = cli(&config.source, &["casualties", "--as-of", "2020-11-30"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let table = String::from_utf8_lossy(&out.stdout);
     assert!(table.contains("armenia") && table.contains("killed"), "{table}");
     let status = cli_json(&config.source, &["status", "--json"]);
     assert_eq!(status["ready"], true);
     assert_eq!(status["feeds"]["war-wire"]["failures"], 0, "{status}");
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--config", config.source.to_str().unwrap(), "status"])
-        .output()
-        .unwrap();
+    let out = cli(&config.source, &["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.starts_with("frontlined up ") && text.contains("war-wire"),
         "{text}"
     );
     // A bad date is refused by the CLI's own parser before any request.
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args([
-            "--config",
-            config.source.to_str().unwrap(),
-            "control",
-            "--as-of",
-            "soon",
-        ])
-        .output()
-        .unwrap();
+    let out = cli(&config.source, &["control", "--as-of", "soon"]);
     assert_eq!(out.status.code(), Some(2));
 
     let (exit, log) = daemon.terminate();
@@ -280,10 +267,7 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     assert!(!socket.exists(), "the socket is removed on a clean exit");
 
     // Without a daemon, status says why in one line.
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--config", config.source.to_str().unwrap(), "status"])
-        .output()
-        .unwrap();
+    let out = cli(&config.source, &["status"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -292,17 +276,10 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     );
 
     // The same export from the store once the daemon is gone.
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args([
-            "--config",
-            config.source.to_str().unwrap(),
-            "export",
-            "--format",
-            "jsonl",
-        ])
-        .args(["--as-of", "2020-11-30"])
-        .output()
-        .unwrap();
+    let out = cli(
+        &config.source,
+        &["export", "--format", "jsonl", "--as-of", "2020-11-30"],
+    );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), jsonl);
 
@@ -349,18 +326,10 @@ fn a_second_daemon_cannot_take_a_live_socket() {
 #[test]
 fn a_stale_socket_falls_back_to_the_store() {
     let dir = tempfile::tempdir().unwrap();
-    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
-        .unwrap()
-        .to_string();
-    let config = write_config(dir.path(), &[("War Wire", &war)], "1h");
-    let daemon = Daemon::start(&config.source, &[]);
-    daemon.wait_log("the feed polled", Duration::from_secs(60), |d| {
-        d.count(&["poll finished"]) == 1
-    });
+    let (config, socket, daemon) = start_war(dir.path(), "1h");
     let (exit, log) = daemon.terminate();
     assert!(exit.success(), "{log:?}");
     // What a daemon killed with SIGKILL leaves behind: a socket file nobody listens on.
-    let socket = dir.path().join("api.sock");
     drop(std::os::unix::net::UnixListener::bind(&socket).unwrap());
     let view = cli_json(&config.source, &["ceasefire", "--json"]);
     assert!(view["truces"].as_array().is_some_and(|t| !t.is_empty()), "{view}");
@@ -369,15 +338,7 @@ fn a_stale_socket_falls_back_to_the_store() {
 #[test]
 fn a_burst_of_clients_and_garbage_leave_the_daemon_answering_and_polling() {
     let dir = tempfile::tempdir().unwrap();
-    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
-        .unwrap()
-        .to_string();
-    let config = write_config(dir.path(), &[("War Wire", &war)], "1s");
-    let socket = dir.path().join("api.sock");
-    let daemon = Daemon::start(&config.source, &[]);
-    daemon.wait_log("the feed polled and projected", Duration::from_secs(60), |d| {
-        d.count(&["poll finished"]) >= 1 && d.count(&["projections updated"]) >= 1
-    });
+    let (_config, socket, daemon) = start_war(dir.path(), "1s");
 
     // Garbage first: not HTTP, a request cut short, an enormous header, a connection dropped
     // at once.
@@ -501,21 +462,10 @@ fn events_follow_sees_an_article_appended_while_it_runs() {
 #[test]
 fn rebuild_through_the_daemon_gives_back_the_same_state() {
     let dir = tempfile::tempdir().unwrap();
-    let war = url::Url::from_file_path(data("feeds/war-2020.xml"))
-        .unwrap()
-        .to_string();
-    let config = write_config(dir.path(), &[("War Wire", &war)], "1h");
-    let socket = dir.path().join("api.sock");
-    let daemon = Daemon::start(&config.source, &[]);
-    daemon.wait_log("the feed polled and projected", Duration::from_secs(60), |d| {
-        d.count(&["poll finished"]) == 1 && d.count(&["projections updated"]) >= 1
-    });
+    let (config, socket, daemon) = start_war(dir.path(), "1h");
     let before = get(&socket, "/v1/casualties?as_of=2020-11-30").1;
 
-    let out = Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--config", config.source.to_str().unwrap(), "rebuild"])
-        .output()
-        .unwrap();
+    let out = cli(&config.source, &["rebuild"]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("the daemon rebuilt projection"),
