@@ -213,12 +213,15 @@ impl Default for RawStore {
 pub struct RawApi {
     /// The Unix socket the daemon will serve its API on.
     pub socket: PathBuf,
+    /// Also serve the API on this loopback TCP address (`127.0.0.1:7878`); off by default.
+    pub listen: Option<Spanned<std::net::SocketAddr>>,
 }
 
 impl Default for RawApi {
     fn default() -> Self {
         RawApi {
             socket: PathBuf::from("/run/frontline/api.sock"),
+            listen: None,
         }
     }
 }
@@ -300,6 +303,8 @@ pub struct Config {
     pub store: StoreConfig,
     /// The API socket.
     pub socket: PathBuf,
+    /// The loopback TCP address the API also listens on, if any.
+    pub listen: Option<std::net::SocketAddr>,
     /// The profile file (resolved).
     pub profile_path: PathBuf,
     /// Fetcher limits shared by all feeds.
@@ -369,6 +374,16 @@ impl Config {
             dir
         };
         let poll = &raw.poll;
+        // The API has no authentication: only this machine may reach it.
+        if let Some(listen) = &raw.api.listen
+            && !listen.get_ref().ip().is_loopback()
+        {
+            let msg = format!(
+                "{} is not a loopback address; the API has no authentication, so use 127.0.0.1 or [::1]",
+                listen.get_ref()
+            );
+            return Err(err(listen.span(), "api.listen", msg));
+        }
 
         if *poll.concurrency.get_ref() == 0 {
             return Err(err(
@@ -462,6 +477,7 @@ impl Config {
                 cache: raw.store.cache,
             },
             socket: dir.join(&raw.api.socket),
+            listen: raw.api.listen.as_ref().map(|l| *l.get_ref()),
             profile_path: dir.join(&raw.profile.path),
             poll: PollConfig {
                 concurrency: *poll.concurrency.get_ref(),

@@ -487,6 +487,18 @@ pub fn bind(path: &Path) -> io::Result<tokio::net::UnixListener> {
     Ok(listener)
 }
 
+/// Serves `router` on the loopback TCP `listener` until `token` is cancelled.
+pub async fn serve_tcp(listener: tokio::net::TcpListener, router: Router, token: CancellationToken) {
+    let addr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    info!(address = %addr, "API listening on TCP");
+    if let Err(e) = axum::serve(listener, router)
+        .with_graceful_shutdown(async move { token.cancelled().await })
+        .await
+    {
+        warn!(address = %addr, error = %e, "TCP API server stopped");
+    }
+}
+
 /// Serves `router` on `listener` until `token` is cancelled, then removes the socket file.
 pub async fn serve(listener: tokio::net::UnixListener, path: PathBuf, router: Router, token: CancellationToken) {
     info!(socket = %path.display(), "API listening");

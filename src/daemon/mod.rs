@@ -116,6 +116,14 @@ pub async fn serve(
     }
     let listener = crate::api::bind(&config.socket)
         .with_context(|| format!("binding the API socket {}", config.socket.display()))?;
+    let tcp = match config.listen {
+        Some(addr) => Some(
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding the API address {addr} ([api] listen)"))?,
+        ),
+        None => None,
+    };
 
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
@@ -160,6 +168,9 @@ pub async fn serve(
         rebuild,
         wake,
     });
+    if let Some(tcp) = tcp {
+        tracker.spawn(crate::api::serve_tcp(tcp, api.clone(), token.clone()));
+    }
     tracker.spawn(crate::api::serve(listener, config.socket.clone(), api, token.clone()));
     tracker.close();
     drop(ctx);

@@ -481,3 +481,41 @@ fn rebuild_through_the_daemon_gives_back_the_same_state() {
     let (exit, log) = daemon.terminate();
     assert!(exit.success(), "{log:?}");
 }
+
+#[test]
+fn the_api_can_also_listen_on_loopback_tcp() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "1h");
+    let text = std::fs::read_to_string(&config.source).unwrap().replace(
+        "socket = \"api.sock\"",
+        "socket = \"api.sock\"\nlisten = \"127.0.0.1:0\"",
+    );
+    std::fs::write(&config.source, text).unwrap();
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the TCP listener", Duration::from_secs(30), |d| {
+        d.count(&["API listening on TCP"]) == 1
+    });
+    let line = daemon
+        .log()
+        .into_iter()
+        .find(|l| l.contains("API listening on TCP"))
+        .unwrap();
+    let addr = line
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("address="))
+        .expect("the log names the address")
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    write!(
+        stream,
+        "GET /v1/status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 200"), "{raw}");
+    assert!(raw.contains("\"ready\":true"), "{raw}");
+    let (exit, log) = daemon.terminate();
+    assert!(exit.success(), "{log:?}");
+}

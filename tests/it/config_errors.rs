@@ -28,6 +28,11 @@ const CASES: &[(&str, &str)] = &[
     ),
     ("feed-without-url.toml", "5:1: feed[1]: missing field `url`"),
     (
+        "public-listen.toml",
+        "3:10: api.listen: 0.0.0.0:7878 is not a loopback address; the API has no authentication, so use 127.0.0.1 or [::1]",
+    ),
+    ("bad-listen.toml", "2:10: api.listen: invalid socket address syntax"),
+    (
         "wrong-type.toml",
         "2:15: poll.concurrency: invalid type: string \"lots\", expected usize",
     ),
