@@ -266,10 +266,12 @@ fn could_count_people(toks: &[Token], n: &Number) -> bool {
     if !n.in_words && (1900..=2100).contains(&n.value) && !t.norm.contains(',') {
         return false;
     }
-    if prev.is_some_and(|p| CURRENCY.contains(&p.norm.as_str()) || p.is("aged") || p.is("age") || is_month(p)) {
+    if prev.is_some_and(|p| {
+        CURRENCY.contains(&p.norm.as_str()) || p.is("aged") || p.is("age") || super::dates::month(p).is_some()
+    }) {
         return false;
     }
-    if next.is_some_and(|x| UNITS.contains(&x.norm.as_str()) || is_month(x)) {
+    if next.is_some_and(|x| UNITS.contains(&x.norm.as_str()) || super::dates::month(x).is_some()) {
         return false;
     }
     // "12-year-old", "65 years old"
@@ -281,38 +283,6 @@ fn could_count_people(toks: &[Token], n: &Number) -> bool {
         return false;
     }
     true
-}
-
-fn is_month(t: &Token) -> bool {
-    t.kind == Kind::Word
-        && t.upper
-        && matches!(
-            t.norm.as_str(),
-            "january"
-                | "february"
-                | "march"
-                | "april"
-                | "may"
-                | "june"
-                | "july"
-                | "august"
-                | "september"
-                | "october"
-                | "november"
-                | "december"
-                | "jan"
-                | "feb"
-                | "mar"
-                | "apr"
-                | "jun"
-                | "jul"
-                | "aug"
-                | "sep"
-                | "sept"
-                | "oct"
-                | "nov"
-                | "dec"
-        )
 }
 
 // "including two children", "among them three women", "of whom 60 men and 13 women": parts of a
@@ -698,7 +668,7 @@ fn toll_before(toks: &[Token], lex: &Lexicon, start: usize, end: usize) -> Optio
             Kind::Punct => matches!(t.norm.as_str(), ";" | ":" | "." | "?" | "!"),
             Kind::Number => {
                 let increment = k >= 2 && toks[k - 2].is("by");
-                let date = k >= 2 && is_month(&toks[k - 2]);
+                let date = k >= 2 && super::dates::month(&toks[k - 2]).is_some();
                 !(increment || date)
             }
             Kind::Word => matches!(t.norm.as_str(), "but" | "while" | "whereas" | "although"),

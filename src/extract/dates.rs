@@ -80,7 +80,8 @@ const MONTHS: &[(&str, u32)] = &[
     ("dec", 12),
 ];
 
-fn month(t: &Token) -> Option<u32> {
+/// The month a token names ("October", "Oct"), if any; "May" and "March" only capitalised.
+pub fn month(t: &Token) -> Option<u32> {
     if t.kind != Kind::Word {
         return None;
     }
