@@ -62,6 +62,9 @@ fn follow_daemon(socket: &std::path::Path, started: RebuildStarted) -> anyhow::R
         std::thread::sleep(std::time::Duration::from_millis(200));
     };
     bar.finish_and_clear();
+    if let Some(e) = &status.status.projection_error {
+        anyhow::bail!("the daemon's rebuild failed: {e}");
+    }
     eprintln!(
         "the daemon rebuilt projection {} from {} events in {:.2}s",
         status.status.projection,

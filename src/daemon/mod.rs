@@ -46,8 +46,11 @@ pub struct DaemonStatus {
     pub projection_checkpoint: u64,
     /// A rebuild from scratch is running (the checkpoint counts up from 0).
     pub rebuilding: bool,
-    /// Rebuilds from scratch finished since start (requested through the API).
+    /// Rebuilds from scratch requested through the API and finished since start, failed ones
+    /// included.
     pub rebuilds: u64,
+    /// Why the last projection update failed; none once one succeeds.
+    pub projection_error: Option<String>,
 }
 
 /// One feed's recent history.

@@ -52,7 +52,7 @@ pub async fn run(
             Ok::<_, crate::store::StoreError>((applied, facts.checkpoint()?))
         })
         .await;
-        match result {
+        let outcome = match result {
             Ok(Ok((applied, checkpoint))) => {
                 if applied > 0 {
                     info!(
@@ -62,21 +62,27 @@ pub async fn run(
                         "projections updated"
                     );
                 }
-                status.send_modify(|s| {
-                    s.projection_checkpoint = checkpoint;
-                    s.rebuilding = false;
-                    s.rebuilds += u64::from(from_scratch);
-                });
+                Ok(checkpoint)
             }
-            Ok(Err(e)) => {
-                error!(error = %e, "projection update failed; retrying after the next poll");
-                status.send_modify(|s| s.rebuilding = false);
-            }
-            Err(e) => {
-                error!(error = %e, "projection task panicked; retrying after the next poll");
-                status.send_modify(|s| s.rebuilding = false);
-            }
+            Ok(Err(e)) => Err(format!("projection update failed: {e}")),
+            Err(e) => Err(format!("projection task panicked: {e}")),
+        };
+        if let Err(e) = &outcome {
+            error!(error = %e, "projection not updated; retrying after the next poll");
         }
+        // One update either way, so a client waiting on a requested rebuild always sees it end
+        // (`rebuilds` counts finished attempts, `projection_error` says how the last one went).
+        status.send_modify(|s| {
+            s.rebuilding = false;
+            s.rebuilds += u64::from(from_scratch);
+            match outcome {
+                Ok(checkpoint) => {
+                    s.projection_checkpoint = checkpoint;
+                    s.projection_error = None;
+                }
+                Err(e) => s.projection_error = Some(e),
+            }
+        });
         tokio::select! {
             () = wake.notified() => {}
             () = token.cancelled() => return,

@@ -475,6 +475,7 @@ fn rebuild_through_the_daemon_gives_back_the_same_state() {
     let (_, status) = get(&socket, "/v1/status");
     assert_eq!(status["rebuilds"], 1);
     assert_eq!(status["rebuilding"], false);
+    assert_eq!(status["projection_error"], Value::Null);
     assert_eq!(status["projection_checkpoint"], status["last_seq"]);
     assert_eq!(get(&socket, "/v1/casualties?as_of=2020-11-30").1, before);
     assert_eq!(daemon.count(&["rebuilding projections on request"]), 1);
