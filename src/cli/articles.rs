@@ -57,34 +57,24 @@ pub fn run_list(args: ArticlesArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
         offset: args.offset,
         limit: args.limit,
     };
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(f) = &filter.feed {
-        query.append_pair("feed", f);
-    }
-    if let Some(d) = filter.since {
-        query.append_pair("since", &d.to_string());
-    }
-    if let Some(d) = filter.until {
-        query.append_pair("until", &d.to_string());
-    }
-    if let Some(t) = &filter.text {
-        query.append_pair("text", t);
-    }
-    query.append_pair("offset", &filter.offset.to_string());
-    query.append_pair("limit", &filter.limit.to_string());
-    let target = format!("/v1/articles?{}", query.finish());
+    let target = client::target(
+        "/v1/articles",
+        &[
+            ("feed", filter.feed.clone()),
+            ("since", filter.since.map(|d| d.to_string())),
+            ("until", filter.until.map(|d| d.to_string())),
+            ("text", filter.text.clone()),
+            ("offset", Some(filter.offset.to_string())),
+            ("limit", Some(filter.limit.to_string())),
+        ],
+    );
     let view: ArticlesView = state::from_daemon_or_store(ctx, &target, |s| Ok(list(&s.articles, &filter)))?;
     state::print(args.json, &view, render::articles)
 }
 
 /// Runs `frontline show`.
 pub fn run_show(args: ShowArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
-    let target = format!(
-        "/v1/article?{}",
-        url::form_urlencoded::Serializer::new(String::new())
-            .append_pair("stream", &args.stream)
-            .finish()
-    );
+    let target = client::target("/v1/article", &[("stream", Some(args.stream.clone()))]);
     let missing = || anyhow!("no article {:?}; `frontline articles` lists them", args.stream);
     let detail: Option<ArticleDetail> = match state::from_daemon_or_store(ctx, &target, |s| {
         crate::api::article_detail(&s.store, &s.fingerprint, &args.stream).map_err(anyhow::Error::new)

@@ -11,6 +11,30 @@ use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
 
+/// `path?k=v&...` with the parameters that are set, form-encoded.
+pub fn target(path: &str, params: &[(&str, Option<String>)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params {
+        if let Some(v) = v {
+            query.append_pair(k, v);
+        }
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+/// `as_of` and `at_seq` as query parameters.
+pub fn as_of_params(at: crate::projection::AsOf) -> [(&'static str, Option<String>); 2] {
+    [
+        ("as_of", at.date.map(|d| d.to_string())),
+        ("at_seq", at.seq.map(|n| n.to_string())),
+    ]
+}
+
 /// The daemon answered, with an error status.
 #[derive(Debug, thiserror::Error)]
 #[error("the daemon answered {target} with {status}: {message}")]

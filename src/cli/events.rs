@@ -34,16 +34,15 @@ const PAGE: usize = 512;
 /// `--follow`), else from the store.
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let Some(socket) = ctx.socket_path() {
-        let mut target = format!("/v1/events?after={}", args.after);
-        if let Some(n) = args.limit {
-            target.push_str(&format!("&limit={n}"));
-        }
-        if args.follow {
-            target.push_str("&follow=true");
-        }
-        if !args.json {
-            target.push_str("&format=text");
-        }
+        let target = client::target(
+            "/v1/events",
+            &[
+                ("after", Some(args.after.to_string())),
+                ("limit", args.limit.map(|n| n.to_string())),
+                ("follow", args.follow.then(|| "true".to_string())),
+                ("format", (!args.json).then(|| "text".to_string())),
+            ],
+        );
         let mut out = std::io::stdout().lock();
         match client::stream(&socket, &target, &mut out)? {
             Ok(()) => return Ok(ExitCode::SUCCESS),

@@ -30,13 +30,14 @@ pub struct Args {
 /// Runs the command.
 pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let at = args.as_of.as_of();
-    let mut target = format!("/v1/export?format={}", args.format.name());
-    if let Some(d) = at.date {
-        target.push_str(&format!("&as_of={d}"));
-    }
-    if let Some(n) = at.seq {
-        target.push_str(&format!("&at_seq={n}"));
-    }
+    let target = client::target(
+        "/v1/export",
+        &[
+            &[("format", Some(args.format.name().to_string()))][..],
+            &client::as_of_params(at),
+        ]
+        .concat(),
+    );
     let mut buf = Vec::new();
     let from_daemon = match ctx.socket_path() {
         Some(socket) => client::stream(&socket, &target, &mut buf)?.is_ok(),

@@ -46,22 +46,6 @@ impl AsOfArgs {
     }
 }
 
-// `/v1/casualties?as_of=2020-10-20&at_seq=12`
-fn api_target(route: &str, at: AsOf) -> String {
-    let mut query = Vec::new();
-    if let Some(d) = at.date {
-        query.push(format!("as_of={d}"));
-    }
-    if let Some(n) = at.seq {
-        query.push(format!("at_seq={n}"));
-    }
-    if query.is_empty() {
-        format!("/v1/{route}")
-    } else {
-        format!("/v1/{route}?{}", query.join("&"))
-    }
-}
-
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| format!("{s:?} is not a date like 2020-10-10"))
 }
@@ -143,7 +127,11 @@ pub fn show<V: serde::Serialize + serde::de::DeserializeOwned>(
     render: impl FnOnce(&V) -> String,
 ) -> anyhow::Result<std::process::ExitCode> {
     let at = args.as_of.as_of();
-    let view = from_daemon_or_store(ctx, &api_target(route, at), |s| Ok(build(s, at)))?;
+    let view = from_daemon_or_store(
+        ctx,
+        &client::target(&format!("/v1/{route}"), &client::as_of_params(at)),
+        |s| Ok(build(s, at)),
+    )?;
     print(args.json, &view, render)
 }
 
