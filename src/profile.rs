@@ -35,6 +35,9 @@ pub struct RawProfile {
     /// `[[reporter]]`: who publishes figures (ministries, prosecutors, ombudsmen, agencies).
     #[serde(default, rename = "reporter")]
     pub reporters: Vec<Spanned<Reporter>>,
+    /// `[[country]]`: the states locations lie in, with the codes other datasets use.
+    #[serde(default, rename = "country")]
+    pub countries: Vec<Spanned<Country>>,
     /// The conflict zone's UTC offset (`+04:00`): "noon local time" means noon here.
     #[serde(default)]
     pub timezone: Option<Spanned<String>>,
@@ -207,6 +210,24 @@ pub struct Actor {
     pub aliases: Vec<String>,
 }
 
+/// A state, with the codes the export formats use (ACLED: numeric ISO and region; GDELT: FIPS).
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Country {
+    /// Country id (`azerbaijan`).
+    pub id: String,
+    /// Display name, as ACLED and UCDP spell it.
+    pub name: String,
+    /// ISO 3166-1 numeric code (Azerbaijan 31).
+    pub iso: u16,
+    /// ISO 3166-1 alpha-3 code (`AZE`).
+    pub iso3: String,
+    /// FIPS 10-4 code, as GDELT uses (`AJ`).
+    pub fips: String,
+    /// ACLED's region (`Caucasus and Central Asia`).
+    pub region: String,
+}
+
 /// What kind of place a location is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -247,6 +268,9 @@ pub struct Location {
     /// The side holding it when the conflict began (whose civilians live there).
     #[serde(default)]
     pub held_by: Option<String>,
+    /// The country it lies in de jure (a country id), as ACLED and UCDP code it.
+    #[serde(default)]
+    pub country: Option<String>,
 }
 
 /// A validated profile.
@@ -266,6 +290,8 @@ pub struct Profile {
     pub locations: Vec<Location>,
     /// Reporters.
     pub reporters: Vec<Reporter>,
+    /// Countries.
+    pub countries: Vec<Country>,
     /// UTC offset of the conflict zone, in seconds east of UTC.
     pub utc_offset_secs: i32,
     /// When the conflict began.
@@ -360,6 +386,23 @@ impl Profile {
                 ));
             }
         }
+        let mut country_ids = BTreeSet::new();
+        for (i, c) in raw.countries.iter().enumerate() {
+            let country = c.get_ref();
+            check_id(&country.id, &mut country_ids).map_err(|m| err(c.span(), format!("country[{i}].id"), m))?;
+            let letters = |code: &str, n: usize| code.len() == n && code.bytes().all(|b| b.is_ascii_uppercase());
+            if !letters(&country.iso3, 3) {
+                let msg = format!(
+                    "{:?} is not an ISO 3166-1 alpha-3 code (three capitals, `AZE`)",
+                    country.iso3
+                );
+                return Err(err(c.span(), format!("country[{i}].iso3"), msg));
+            }
+            if !letters(&country.fips, 2) {
+                let msg = format!("{:?} is not a FIPS 10-4 code (two capitals, `AJ`)", country.fips);
+                return Err(err(c.span(), format!("country[{i}].fips"), msg));
+            }
+        }
         let mut location_ids = BTreeSet::new();
         for (i, l) in raw.locations.iter().enumerate() {
             let loc = l.get_ref();
@@ -376,6 +419,12 @@ impl Profile {
             {
                 let msg = format!("unknown side {side:?}; sides are {side_ids:?}");
                 return Err(err(l.span(), format!("location[{i}].held_by"), msg));
+            }
+            if let Some(country) = &loc.country
+                && !country_ids.contains(country)
+            {
+                let msg = format!("unknown country {country:?}; countries are {country_ids:?}");
+                return Err(err(l.span(), format!("location[{i}].country"), msg));
             }
         }
         let mut reporter_ids = BTreeSet::new();
@@ -418,11 +467,28 @@ impl Profile {
             actors: raw.actors.into_iter().map(Spanned::into_inner).collect(),
             locations: raw.locations.into_iter().map(Spanned::into_inner).collect(),
             reporters: raw.reporters.into_iter().map(Spanned::into_inner).collect(),
+            countries: raw.countries.into_iter().map(Spanned::into_inner).collect(),
             utc_offset_secs,
             started,
             vocabulary: raw.vocabulary,
             source: path.to_path_buf(),
         })
+    }
+
+    /// The location with id `id`.
+    pub fn location(&self, id: &str) -> Option<&Location> {
+        self.locations.iter().find(|l| l.id == id)
+    }
+
+    /// The country `location` lies in, if the profile says.
+    pub fn country_of(&self, location: &Location) -> Option<&Country> {
+        let id = location.country.as_deref()?;
+        self.countries.iter().find(|c| c.id == id)
+    }
+
+    /// The side with id `id`.
+    pub fn side(&self, id: &str) -> Option<&Side> {
+        self.sides.iter().find(|s| s.id == id)
     }
 
     /// A stable hash of the profile's content: the same rules and gazetteer give the same hash,

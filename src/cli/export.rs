@@ -1,5 +1,6 @@
-//! `frontline export`: writes the projection for other tools (JSON Lines of every fact, or
-//! GeoJSON of places), from the running daemon or the store, to stdout or a file.
+//! `frontline export`: writes the projection for other tools (JSON Lines of every fact, ACLED
+//! and UCDP CSV, GDELT GKG counts, GeoJSON of places), from the running daemon or the store, to
+//! stdout or a file.
 //!
 //! A file is written whole or not at all: to a temporary sibling, renamed into place.
 

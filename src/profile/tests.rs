@@ -68,6 +68,12 @@ fn shipped_profile_is_valid_and_complete() {
     }
     let russia = p.actors.iter().find(|a| a.id == "russia").unwrap();
     assert_eq!(russia.role, Role::Mediator);
+    // The exports need a country for every place; Karabakh lies in Azerbaijan de jure.
+    for l in &p.locations {
+        assert!(p.country_of(l).is_some(), "location {} has no country", l.id);
+    }
+    let shusha = p.location("shusha").unwrap();
+    assert_eq!(p.country_of(shusha).map(|c| (c.iso, c.fips.as_str())), Some((31, "AJ")));
 }
 
 #[test]
@@ -105,6 +111,16 @@ fn errors_name_the_key() {
     check(
         MINIMAL.replace(r#"name = "Test war""#, "name = \"Test war\"\nstarted = \"27/09/2020\""),
         "p.toml:4:11: started: invalid date \"27/09/2020\": write it like \"2020-09-27\"",
+    );
+    check(
+        MINIMAL.replace("lon = 2.5", "lon = 2.5\ncountry = \"atlantis\""),
+        "p.toml:19:1: location[0].country: unknown country \"atlantis\"; countries are {}",
+    );
+    check(
+        format!(
+            "{MINIMAL}\n[[country]]\nid = \"north\"\nname = \"North\"\niso = 1\niso3 = \"NO\"\nfips = \"NO\"\nregion = \"Europe\"\n"
+        ),
+        "p.toml:26:1: country[0].iso3: \"NO\" is not an ISO 3166-1 alpha-3 code (three capitals, `AZE`)",
     );
     check(
         format!("{MINIMAL}\n[[topic]]\nid = \"empty\"\nnone = [\"x\"]\n"),

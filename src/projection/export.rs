@@ -1,8 +1,18 @@
 //! Exports of the projection for other tools: JSON Lines of every fact with its full provenance
-//! (the lossless format), and a GeoJSON FeatureCollection of the profile's places with their
-//! controller and how much the news mentions them.
+//! (the lossless format); ACLED-style and UCDP-GED-style CSV of incidents and toll changes;
+//! GDELT GKG counts per article; and a GeoJSON FeatureCollection of the profile's places with
+//! their controller and how much the news mentions them.
 //!
 //! Pure: strings and JSON values built from `ArticleFacts`; the CLI and the API write them.
+
+mod acled;
+mod gkg;
+pub mod rows;
+mod ucdp;
+
+pub use acled::COLUMNS as ACLED_COLUMNS;
+pub use gkg::COLUMNS as GKG_COLUMNS;
+pub use ucdp::COLUMNS as UCDP_COLUMNS;
 
 use serde_json::{Value, json};
 
@@ -14,6 +24,12 @@ use crate::profile::Profile;
 pub enum Format {
     /// One JSON object per fact, with its citation: lossless.
     Jsonl,
+    /// ACLED's 31 columns, one row per incident or dated toll change.
+    AcledCsv,
+    /// UCDP GED's columns: deaths by side and civilians, best/low/high, precision codes.
+    UcdpCsv,
+    /// GDELT GKG V2.1 COUNTS per article, tab-separated.
+    GkgCounts,
     /// A GeoJSON FeatureCollection of places.
     Geojson,
 }
@@ -23,6 +39,9 @@ impl Format {
     pub fn name(self) -> &'static str {
         match self {
             Format::Jsonl => "jsonl",
+            Format::AcledCsv => "acled-csv",
+            Format::UcdpCsv => "ucdp-csv",
+            Format::GkgCounts => "gkg-counts",
             Format::Geojson => "geojson",
         }
     }
@@ -31,6 +50,8 @@ impl Format {
     pub fn content_type(self) -> &'static str {
         match self {
             Format::Jsonl => "application/x-ndjson",
+            Format::AcledCsv | Format::UcdpCsv => "text/csv; charset=utf-8",
+            Format::GkgCounts => "text/tab-separated-values; charset=utf-8",
             Format::Geojson => "application/geo+json",
         }
     }
@@ -40,6 +61,9 @@ impl Format {
 pub fn render(format: Format, articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> String {
     match format {
         Format::Jsonl => jsonl(articles, as_of),
+        Format::AcledCsv => acled::render(&rows::rows(articles, profile, as_of), profile),
+        Format::UcdpCsv => ucdp::render(&rows::rows(articles, profile, as_of), profile),
+        Format::GkgCounts => gkg::render(articles, profile, as_of),
         Format::Geojson => geojson(articles, profile, as_of).to_string() + "\n",
     }
 }
@@ -106,3 +130,6 @@ pub fn geojson(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> Val
         .collect();
     json!({ "type": "FeatureCollection", "features": features })
 }
+
+#[cfg(test)]
+mod tests;

@@ -56,7 +56,7 @@ fn event(seq: u64, guid: &str, published: &str, text: &str) -> StoredEvent {
 }
 
 /// Folds `(guid, published, text)` in order, one event each.
-fn fold(items: &[(&str, &str, &str)]) -> Vec<ArticleFacts> {
+pub(crate) fn fold(items: &[(&str, &str, &str)]) -> Vec<ArticleFacts> {
     let mut state: std::collections::BTreeMap<String, ArticleFacts> = Default::default();
     for (i, (guid, published, text)) in items.iter().enumerate() {
         let e = event(i as u64 + 1, guid, published, text);
@@ -66,7 +66,7 @@ fn fold(items: &[(&str, &str, &str)]) -> Vec<ArticleFacts> {
     state.into_values().collect()
 }
 
-fn profile() -> &'static crate::profile::Profile {
+pub(crate) fn profile() -> &'static crate::profile::Profile {
     &lex().profile
 }
 

@@ -168,6 +168,35 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     assert!((c[0].as_f64().unwrap() - 46.75).abs() < 0.1, "{stepanakert}");
     assert!((c[1].as_f64().unwrap() - 39.82).abs() < 0.1, "{stepanakert}");
     assert!(features.iter().all(|f| f["geometry"]["type"] == "Point"));
+    // The CSVs open in any CSV reader: a header row in the documented order, every row as
+    // wide as it; GKG counts are tab-separated with a header.
+    for (format, content_type, header) in [
+        (
+            "acled-csv",
+            "text/csv",
+            frontline::projection::export::ACLED_COLUMNS.to_vec(),
+        ),
+        (
+            "ucdp-csv",
+            "text/csv",
+            frontline::projection::export::UCDP_COLUMNS.to_vec(),
+        ),
+        (
+            "gkg-counts",
+            "text/tab-separated-values",
+            frontline::projection::export::GKG_COLUMNS.to_vec(),
+        ),
+    ] {
+        let (code, head, text) = get_raw(&socket, &format!("/v1/export?format={format}&as_of=2020-11-30"));
+        assert_eq!(code, 200, "{format}: {text}");
+        assert!(head.contains(&format!("content-type: {content_type}")), "{head}");
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(if format == "gkg-counts" { b'\t' } else { b',' })
+            .from_reader(text.as_bytes());
+        assert_eq!(reader.headers().unwrap().iter().collect::<Vec<_>>(), header, "{format}");
+        let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("a well-formed row")).collect();
+        assert!(!rows.is_empty(), "{format} has rows: {text}");
+    }
     let (code, body) = get(&socket, "/v1/export?format=xlsx");
     assert_eq!(code, 400, "{body}");
     // The CLI writes the daemon's export to a file, whole.

@@ -1,0 +1,324 @@
+//! Event rows, the unit ACLED and UCDP count in: one row per incident (a strike, a day's shelling
+//! of a place, with every outlet's figures) and one per dated change of a running death toll.
+//!
+//! Pure: built from the casualties view. Deaths are counted the conservative way ACLED does
+//! (the lowest non-adversary figure), and a toll change leaves out the deaths of incidents of
+//! the same side and group dated inside it, so that summing a side's rows gives its toll rather
+//! than counting those incidents twice.
+
+use std::collections::BTreeSet;
+
+use chrono::NaiveDate;
+
+use crate::extract::{Group, Outcome};
+use crate::profile::Profile;
+use crate::projection::casualties::{CasualtyView, Flag, Stance};
+use crate::projection::{ArticleFacts, AsOf, Citation, casualties};
+
+/// Whether a row is one event or a change of a running total.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowKind {
+    /// One event, from the incidents of the casualties view.
+    Incident,
+    /// A running toll rose: the deaths between the previous change and this one.
+    TollChange,
+}
+
+/// Deaths of one side and group in a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deaths {
+    /// Side id, if known.
+    pub party: Option<String>,
+    /// Military, civilian, unknown.
+    pub group: Group,
+    /// The lowest figure (ACLED's rule).
+    pub low: u64,
+    /// The highest non-adversary figure.
+    pub high: u64,
+}
+
+/// One figure as someone stated it, for the notes: competing claims side by side.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stated {
+    /// Who stated it (as cited, else the reporter id, else `unattributed`).
+    pub by: String,
+    /// Whose count it is.
+    pub stance: Option<Stance>,
+    /// Side of the people counted.
+    pub party: Option<String>,
+    /// Group.
+    pub group: Group,
+    /// Outcome.
+    pub outcome: Outcome,
+    /// How many.
+    pub count: u64,
+}
+
+/// One exported event.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Incident or toll change.
+    pub kind: RowKind,
+    /// The first day the row covers (the day after the previous toll change; the incident's day).
+    pub since: NaiveDate,
+    /// The last day it covers.
+    pub date: NaiveDate,
+    /// Location id, if the reports name one.
+    pub location: Option<String>,
+    /// Deaths per side and group.
+    pub deaths: Vec<Deaths>,
+    /// Every figure behind the row, competing ones included.
+    pub stated: Vec<Stated>,
+    /// The articles behind it, oldest first.
+    pub citations: Vec<Citation>,
+}
+
+impl Row {
+    /// Total deaths, lowest figures.
+    pub fn low(&self) -> u64 {
+        self.deaths.iter().map(|d| d.low).sum()
+    }
+
+    /// Total deaths, highest figures.
+    pub fn high(&self) -> u64 {
+        self.deaths.iter().map(|d| d.high).sum()
+    }
+
+    /// The row's victims are civilians only.
+    pub fn civilian(&self) -> bool {
+        !self.deaths.is_empty() && self.deaths.iter().all(|d| d.group == Group::Civilian)
+            || self.deaths.is_empty() && self.stated.iter().all(|s| s.group == Group::Civilian)
+    }
+
+    /// A stable number for the row: the same incident or toll change gets the same number in
+    /// every export, as long as its first citation stays the same.
+    pub fn number(&self) -> u64 {
+        let first = self.citations.first().map(|c| (c.stream.as_str(), c.span));
+        let side = self.deaths.first().map(|d| (&d.party, d.group));
+        let key = format!("{:?}|{}|{:?}|{side:?}|{first:?}", self.kind, self.date, self.location);
+        let hash = blake3::hash(key.as_bytes());
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&hash.as_bytes()[..8]);
+        u64::from_le_bytes(bytes) % 1_000_000_000
+    }
+
+    /// The sides whose people the row counts.
+    pub fn parties(&self) -> BTreeSet<&str> {
+        self.stated.iter().filter_map(|s| s.party.as_deref()).collect()
+    }
+}
+
+/// Every incident and every toll change known as of `as_of`, by date.
+pub fn rows(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> Vec<Row> {
+    let view = casualties::view(articles, profile, as_of);
+    let mut out = incidents(&view, profile);
+    let changes = toll_changes(&view, &out);
+    out.extend(changes);
+    out.sort_by(|a, b| {
+        (a.date, a.kind, &a.location, &a.citations.first()).cmp(&(b.date, b.kind, &b.location, &b.citations.first()))
+    });
+    out
+}
+
+fn incidents(view: &CasualtyView, profile: &Profile) -> Vec<Row> {
+    let reporter = |id: &String| {
+        profile
+            .reporters
+            .iter()
+            .find(|r| &r.id == id)
+            .map_or(id.clone(), |r| r.name.clone())
+    };
+    view.incidents
+        .iter()
+        .map(|inc| {
+            let mut deaths: Vec<Deaths> = Vec::new();
+            for f in inc.figures.iter().filter(|f| f.outcome == Outcome::Killed) {
+                match deaths.iter_mut().find(|d| d.party == f.party && d.group == f.group) {
+                    Some(d) => {
+                        d.low = d.low.min(f.count);
+                        d.high = d.high.max(f.count);
+                    }
+                    None => deaths.push(Deaths {
+                        party: f.party.clone(),
+                        group: f.group,
+                        low: f.count,
+                        high: f.count,
+                    }),
+                }
+            }
+            let stated = inc
+                .figures
+                .iter()
+                .map(|f| Stated {
+                    by: f.reporters.iter().map(reporter).collect::<Vec<_>>().join(", "),
+                    stance: None,
+                    party: f.party.clone(),
+                    group: f.group,
+                    outcome: f.outcome,
+                    count: f.count,
+                })
+                .collect();
+            let mut citations: Vec<Citation> = inc.figures.iter().flat_map(|f| f.citations.clone()).collect();
+            citations.sort();
+            citations.dedup();
+            Row {
+                kind: RowKind::Incident,
+                since: inc.date,
+                date: inc.date,
+                location: inc.location.clone(),
+                deaths,
+                stated,
+                citations,
+            }
+        })
+        .collect()
+}
+
+// For each killed tally: walk the days its figures stand for; on each day the counted reporters'
+// latest figures give a low and a high; a row is written whenever the low passes every earlier
+// low (a new reporter with a partial count must not make the toll go down and up again).
+fn toll_changes(view: &CasualtyView, incidents: &[Row]) -> Vec<Row> {
+    let mut out = Vec::new();
+    for tally in view.tallies.iter().filter(|t| t.outcome == Outcome::Killed) {
+        let usable = |p: &&casualties::Figure| !p.flags.contains(&Flag::Suspect);
+        let days: BTreeSet<NaiveDate> = tally
+            .series
+            .iter()
+            .flat_map(|s| s.points.iter().filter(usable).map(|p| p.as_of))
+            .collect();
+        let (mut low_so_far, mut high_so_far, mut previous) = (0u64, 0u64, None::<NaiveDate>);
+        for day in days {
+            let latest: Vec<(&casualties::Series, &casualties::Figure)> = tally
+                .series
+                .iter()
+                .filter_map(|s| s.points.iter().filter(usable).rfind(|p| p.as_of <= day).map(|p| (s, p)))
+                .collect();
+            let trusted: Vec<u64> = latest
+                .iter()
+                .filter(|(s, _)| matches!(s.stance, Stance::Own | Stance::ThirdParty))
+                .map(|(_, p)| p.count)
+                .collect();
+            // Without any side's own or a third party's figure, unattributed ones stand in; an
+            // enemy's claim never makes a toll.
+            let counted = if trusted.is_empty() {
+                latest
+                    .iter()
+                    .filter(|(s, _)| s.stance == Stance::Unattributed)
+                    .map(|(_, p)| p.count)
+                    .collect()
+            } else {
+                trusted
+            };
+            let (Some(&low), Some(&high)) = (counted.iter().min(), counted.iter().max()) else {
+                continue;
+            };
+            if low <= low_so_far {
+                continue;
+            }
+            let since = previous.map_or(day, |p| p.succ_opt().unwrap_or(p));
+            let within = |d: NaiveDate| previous.is_none_or(|p| d > p) && d <= day;
+            let in_incidents = |f: fn(&Deaths) -> u64| -> u64 {
+                incidents
+                    .iter()
+                    .filter(|r| within(r.date))
+                    .flat_map(|r| &r.deaths)
+                    .filter(|d| d.party == tally.party && d.group == tally.group)
+                    .map(f)
+                    .sum()
+            };
+            let low_delta = (low - low_so_far).saturating_sub(in_incidents(|d| d.low));
+            let high_delta = high
+                .saturating_sub(high_so_far)
+                .saturating_sub(in_incidents(|d| d.high))
+                .max(low_delta);
+            let stated = latest
+                .iter()
+                .map(|(s, p)| Stated {
+                    by: p.reported_by.clone().unwrap_or_else(|| s.reporter.clone()),
+                    stance: Some(s.stance),
+                    party: tally.party.clone(),
+                    group: tally.group,
+                    outcome: tally.outcome,
+                    count: p.count,
+                })
+                .collect();
+            let mut citations: Vec<Citation> = latest
+                .iter()
+                .filter(|(_, p)| within(p.as_of))
+                .flat_map(|(_, p)| p.citations.clone())
+                .collect();
+            citations.sort();
+            citations.dedup();
+            out.push(Row {
+                kind: RowKind::TollChange,
+                since,
+                date: day,
+                location: None,
+                deaths: vec![Deaths {
+                    party: tally.party.clone(),
+                    group: tally.group,
+                    low: low_delta,
+                    high: high_delta,
+                }],
+                stated,
+                citations,
+            });
+            low_so_far = low;
+            high_so_far = high_so_far.max(high);
+            previous = Some(day);
+        }
+    }
+    out
+}
+
+/// A short English summary of who said what, for ACLED's `notes` and UCDP's `source_original`.
+pub fn notes(row: &Row, profile: &Profile) -> String {
+    let side = |p: &Option<String>| {
+        p.as_deref()
+            .map(|id| profile.side(id).map_or(id.to_string(), |s| s.name.clone()))
+    };
+    let what = |s: &Stated| {
+        let group = match s.group {
+            Group::Military => "military",
+            Group::Civilian => "civilians",
+            Group::Unknown => "people",
+        };
+        let outcome = match s.outcome {
+            Outcome::Killed => "killed",
+            Outcome::Injured => "injured",
+            Outcome::Missing => "missing",
+            Outcome::Captured => "captured",
+        };
+        match side(&s.party) {
+            Some(p) => format!("{} {p} {group} {outcome}", s.count),
+            None => format!("{} {group} {outcome}", s.count),
+        }
+    };
+    let place = row
+        .location
+        .as_deref()
+        .map(|id| profile.location(id).map_or(id.to_string(), |l| l.name.clone()));
+    let mut text = match (row.kind, place) {
+        (RowKind::Incident, Some(p)) => format!("On {}, in {p}: ", row.date),
+        (RowKind::Incident, None) => format!("On {}: ", row.date),
+        (RowKind::TollChange, _) => format!("Death toll as of {}: ", row.date),
+    };
+    let claims: Vec<String> = row
+        .stated
+        .iter()
+        .map(|s| {
+            let stance = match s.stance {
+                Some(Stance::EnemyClaim) => " (enemy claim)",
+                Some(Stance::ThirdParty) => " (third party)",
+                _ => "",
+            };
+            format!("{} according to {}{stance}", what(s), s.by)
+        })
+        .collect();
+    text.push_str(&claims.join("; "));
+    text.push('.');
+    if let Some(c) = row.citations.first() {
+        text.push_str(&format!(" Source sentence: \"{}\"", c.sentence.trim()));
+    }
+    text
+}
