@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod event;
 pub mod extract;
 pub mod feed;
+pub mod import;
 pub mod ingest;
 pub mod matcher;
 pub mod profile;

@@ -2,8 +2,9 @@
 //! daemon's status and the projection views (each with `as_of` and `at_seq`), so the CLI can
 //! read the state while the daemon holds the store.
 //!
-//! Read-only: no route writes to the log. Every failure is a JSON body `{"error": "..."}` with
-//! a 4xx or 5xx status; nothing a client sends can stop the daemon.
+//! Only `POST /v1/import` appends to the log, through the same parser, matcher, dedupe and writer
+//! as a poll; no route changes or removes what is stored. Every failure is a JSON body
+//! `{"error": "..."}` with a 4xx or 5xx status; nothing a client sends can stop the daemon.
 
 use std::io;
 use std::os::unix::fs::PermissionsExt;
@@ -44,6 +45,19 @@ pub struct ApiState {
     pub rebuild: Arc<std::sync::atomic::AtomicBool>,
     /// Wakes the projection task.
     pub wake: Arc<tokio::sync::Notify>,
+    /// What `POST /v1/import` appends with.
+    pub import: Importer,
+}
+
+/// The daemon's ingest path, for `POST /v1/import`.
+#[derive(Clone)]
+pub struct Importer {
+    /// The profile's topic rules.
+    pub matcher: Arc<crate::matcher::Matcher>,
+    /// The daemon's single writer.
+    pub appender: crate::store::AppendHandle,
+    /// Where the daemon's status is published (the head of the log moves).
+    pub status: watch::Sender<DaemonStatus>,
 }
 
 /// An API error: a status and a message, sent as `{"error": message}`.
@@ -78,6 +92,12 @@ pub fn router(state: ApiState) -> Router {
         .route("/v1/events", get(events))
         .route("/v1/export", get(export))
         .route("/v1/rebuild", axum::routing::post(rebuild))
+        .route(
+            "/v1/import",
+            axum::routing::post(import).layer(axum::extract::DefaultBodyLimit::max(
+                usize::try_from(crate::import::MAX_FILE).unwrap_or(usize::MAX),
+            )),
+        )
         .route("/v1/article", get(article))
         .fallback(|| async { ApiError(StatusCode::NOT_FOUND, "no such route; routes are under /v1".into()) })
         .with_state(state)
@@ -203,9 +223,13 @@ async fn export(
     use clap::ValueEnum;
     let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
     let format = projection::export::Format::from_str(&q.format, true).map_err(|_| {
+        let names: Vec<&str> = projection::export::Format::value_variants()
+            .iter()
+            .map(|f| f.name())
+            .collect();
         ApiError(
             StatusCode::BAD_REQUEST,
-            format!("format {:?} is not one of \"jsonl\", \"geojson\"", q.format),
+            format!("format {:?} is not one of {}", q.format, names.join(", ")),
         )
     })?;
     let at = as_of(Ok(Query(AsOfQuery {
@@ -214,6 +238,64 @@ async fn export(
     })))?;
     let Json(body) = view(s, move |a, p| projection::export::render(format, a, p, at)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, format.content_type())], body).into_response())
+}
+
+/// `POST /v1/import?feed=ID&origin=URL`, the body a saved feed document.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImportQuery {
+    feed: String,
+    origin: Option<String>,
+}
+
+// Ingests one saved document as a poll of `feed` would, and answers when it is durable.
+async fn import(
+    State(s): State<ApiState>,
+    q: Result<Query<ImportQuery>, QueryRejection>,
+    body: axum::body::Bytes,
+) -> Result<Json<crate::import::ImportReport>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    if !crate::config::is_valid_id(&q.feed) {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!(
+                "feed {:?} is not a valid id: use lower-case ASCII letters, digits and '-'",
+                q.feed
+            ),
+        ));
+    }
+    let origin = match &q.origin {
+        None => url::Url::parse(&format!("file:///imported/{}", q.feed)),
+        Some(o) => url::Url::parse(o),
+    }
+    .ok()
+    .filter(|u| u.scheme() == "file")
+    .ok_or_else(|| {
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("origin {:?} is not a file: URL", q.origin),
+        )
+    })?;
+    let file = origin.path().to_string();
+    let result = crate::import::ingest(&q.feed, origin, body.to_vec(), &s.import.matcher, &s.import.appender).await;
+    let report = match result {
+        Ok(r) => r,
+        Err(e @ crate::ingest::PollError::Parse(_)) => {
+            return Err(ApiError(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()));
+        }
+        Err(e) => return Err(ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string())),
+    };
+    s.import.status.send_modify(|st| {
+        st.imports += 1;
+        if let Some(seq) = report.last_seq {
+            st.last_seq = st.last_seq.max(seq);
+        }
+    });
+    if report.new + report.revised > 0 {
+        s.wake.notify_one();
+    }
+    info!(feed = %q.feed, file = %file, entries = report.entries, matched = report.matched, new = report.new, revised = report.revised, "import finished");
+    Ok(Json(crate::import::ImportReport::new(&file, &q.feed, &report)))
 }
 
 /// What `POST /v1/rebuild` answers.

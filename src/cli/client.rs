@@ -1,4 +1,4 @@
-//! The CLI's side of the local API: one GET over the daemon's Unix socket, the JSON body back.
+//! The CLI's side of the local API: one request over the daemon's Unix socket, the JSON body back.
 //!
 //! Knows nothing of the views; `state` decides when to ask the daemon and when to read the store.
 
@@ -6,7 +6,7 @@ use std::io;
 use std::path::Path;
 
 use anyhow::Context as _;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper_util::rt::TokioIo;
 use serde::de::DeserializeOwned;
@@ -78,7 +78,7 @@ pub fn stream(socket: &Path, target: &str, out: &mut dyn io::Write) -> anyhow::R
         .build()
         .context("starting the API client")?;
     rt.block_on(async {
-        let mut res = match send(socket, hyper::Method::GET, target).await? {
+        let mut res = match send(socket, hyper::Method::GET, target, Bytes::new()).await? {
             Ok(res) => res,
             Err(u) => return Ok(Err(u)),
         };
@@ -100,6 +100,7 @@ async fn send(
     socket: &Path,
     method: hyper::Method,
     target: &str,
+    body: Bytes,
 ) -> anyhow::Result<Result<hyper::Response<hyper::body::Incoming>, Unreachable>> {
     let stream = match tokio::net::UnixStream::connect(socket).await {
         Ok(s) => s,
@@ -119,7 +120,7 @@ async fn send(
         .method(method)
         .uri(target)
         .header(hyper::header::HOST, "frontline")
-        .body(Empty::<Bytes>::new())
+        .body(Full::new(body))
         .context("building the API request")?;
     let res = sender
         .send_request(req)
@@ -149,25 +150,26 @@ async fn daemon_error(target: &str, res: hyper::Response<hyper::body::Incoming>)
 /// GETs `target` (`/v1/casualties?as_of=...`) from the daemon on `socket` and decodes its JSON.
 /// `Ok(Err(_))` when no daemon answers, so the caller can read the store instead.
 pub fn get<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<Result<T, Unreachable>> {
-    request(socket, hyper::Method::GET, target)
+    request(socket, hyper::Method::GET, target, Bytes::new())
 }
 
-/// POSTs to `target` (no body) and decodes the JSON answer, like [`get`].
-pub fn post<T: DeserializeOwned>(socket: &Path, target: &str) -> anyhow::Result<Result<T, Unreachable>> {
-    request(socket, hyper::Method::POST, target)
+/// POSTs `body` to `target` and decodes the JSON answer, like [`get`].
+pub fn post<T: DeserializeOwned>(socket: &Path, target: &str, body: Vec<u8>) -> anyhow::Result<Result<T, Unreachable>> {
+    request(socket, hyper::Method::POST, target, Bytes::from(body))
 }
 
 fn request<T: DeserializeOwned>(
     socket: &Path,
     method: hyper::Method,
     target: &str,
+    body: Bytes,
 ) -> anyhow::Result<Result<T, Unreachable>> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the API client")?;
     rt.block_on(async {
-        let res = match send(socket, method, target).await? {
+        let res = match send(socket, method, target, body).await? {
             Ok(res) => res,
             Err(u) => return Ok(Err(u)),
         };

@@ -9,6 +9,7 @@ pub mod client;
 pub mod events;
 pub mod export;
 pub mod extract;
+pub mod import;
 pub mod rebuild;
 pub mod render;
 pub mod state;
@@ -98,6 +99,8 @@ pub enum Command {
     Claims(state::ViewArgs),
     /// Rebuild the projections from the whole log
     Rebuild(rebuild::Args),
+    /// Import saved feed files or directories of them (backfill), through the daemon when it runs
+    Import(import::Args),
 }
 
 /// Exit status for a check that found problems.
@@ -186,6 +189,7 @@ pub fn run(cli: Cli) -> ExitCode {
             render::timeline,
         ),
         Command::Rebuild(args) => rebuild::run(args, &ctx),
+        Command::Import(args) => import::run(args, &ctx),
     };
     match result {
         Ok(code) => code,
@@ -296,17 +300,29 @@ impl Context {
     /// there is none.
     pub fn open_store(&self) -> anyhow::Result<SledStore> {
         let path = self.store_path()?;
-        SledStore::open_existing(&path, CLI_CACHE).map_err(|e| match e {
-            StoreError::Locked { path, holder } => anyhow!(
-                "store {} is in use by another process{} (a running frontlined holds it); stop the daemon to use this command",
-                path.display(),
-                holder.map(|p| format!(", pid {p}")).unwrap_or_default()
-            ),
-            StoreError::Missing { path } => anyhow!(
-                "no store at {}: frontlined has not run with this config yet (or pass --store PATH)",
-                path.display()
-            ),
-            other => anyhow::Error::new(other).context(format!("opening store {}", path.display())),
-        })
+        SledStore::open_existing(&path, CLI_CACHE).map_err(|e| store_error(&path, e))
+    }
+
+    /// Opens the store for appending, creating it if there is none yet (an archive may be
+    /// imported before the daemon ever ran).
+    pub fn open_store_for_writing(&self) -> anyhow::Result<SledStore> {
+        let path = self.store_path()?;
+        SledStore::open(&path, CLI_CACHE).map_err(|e| store_error(&path, e))
+    }
+}
+
+// One line on why the store at `store` cannot be opened.
+fn store_error(store: &std::path::Path, e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::Locked { path, holder } => anyhow!(
+            "store {} is in use by another process{} (a running frontlined holds it); stop the daemon to use this command",
+            path.display(),
+            holder.map(|p| format!(", pid {p}")).unwrap_or_default()
+        ),
+        StoreError::Missing { path } => anyhow!(
+            "no store at {}: frontlined has not run with this config yet (or pass --store PATH)",
+            path.display()
+        ),
+        other => anyhow::Error::new(other).context(format!("opening store {}", store.display())),
     }
 }

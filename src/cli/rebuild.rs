@@ -22,7 +22,7 @@ pub struct Args {}
 /// its progress), else rebuilds in the store itself.
 pub fn run(_args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     if let Some(socket) = ctx.socket_path()
-        && let Ok(started) = client::post::<RebuildStarted>(&socket, "/v1/rebuild")?
+        && let Ok(started) = client::post::<RebuildStarted>(&socket, "/v1/rebuild", Vec::new())?
     {
         return follow_daemon(&socket, started);
     }

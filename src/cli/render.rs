@@ -588,3 +588,39 @@ pub fn article(d: &ArticleDetail) -> String {
     }
     s
 }
+
+/// What `frontline import` did, one row per file and a total.
+pub fn imports(s: &crate::cli::import::Summary) -> String {
+    let mut out = String::new();
+    if !s.imported.is_empty() {
+        let mut t = table(&["file", "feed", "entries", "matched", "new", "revised", "unchanged"]);
+        for r in &s.imported {
+            t.add_row(vec![
+                r.file.clone(),
+                r.feed.clone(),
+                r.entries.to_string(),
+                r.matched.to_string(),
+                r.new.to_string(),
+                r.revised.to_string(),
+                r.unchanged.to_string(),
+            ]);
+        }
+        let _ = writeln!(out, "{t}");
+    }
+    let sum = |f: fn(&crate::import::ImportReport) -> usize| s.imported.iter().map(f).sum::<usize>();
+    let _ = writeln!(
+        out,
+        "imported {} file(s) through the {}: {} new, {} revised, {} unchanged{}",
+        s.imported.len(),
+        s.via,
+        sum(|r| r.new),
+        sum(|r| r.revised),
+        sum(|r| r.unchanged),
+        if s.failed.is_empty() {
+            String::new()
+        } else {
+            format!("; {} failed", s.failed.len())
+        }
+    );
+    out
+}

@@ -49,6 +49,8 @@ pub struct DaemonStatus {
     /// Rebuilds from scratch requested through the API and finished since start, failed ones
     /// included.
     pub rebuilds: u64,
+    /// Files imported through the API (`frontline import`) since start.
+    pub imports: u64,
     /// Why the last projection update failed; none once one succeeds.
     pub projection_error: Option<String>,
 }
@@ -133,7 +135,7 @@ pub async fn serve(
     let permits = Arc::new(Semaphore::new(config.poll.concurrency));
     let ctx = Arc::new(FeedContext {
         fetcher,
-        matcher,
+        matcher: Arc::clone(&matcher),
         appender: handle.clone(),
         permits,
         token: token.clone(),
@@ -170,6 +172,11 @@ pub async fn serve(
         shutdown: token.clone(),
         rebuild,
         wake,
+        import: crate::api::Importer {
+            matcher: Arc::clone(&matcher),
+            appender: handle.clone(),
+            status: status.clone(),
+        },
     });
     if let Some(tcp) = tcp {
         tracker.spawn(crate::api::serve_tcp(tcp, api.clone(), token.clone()));

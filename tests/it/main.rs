@@ -8,6 +8,7 @@ mod config_errors;
 mod crash;
 mod daemon;
 mod fetch;
+mod import;
 mod ingest;
 mod peer_feeds;
 mod projection;
