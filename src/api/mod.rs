@@ -45,6 +45,8 @@ pub struct ApiState {
     pub rebuild: Arc<std::sync::atomic::AtomicBool>,
     /// Wakes the projection task.
     pub wake: Arc<tokio::sync::Notify>,
+    /// The configured feeds, for `/v1/feeds`.
+    pub feeds: Arc<Vec<crate::config::FeedConfig>>,
     /// What `POST /v1/import` appends with.
     pub import: Importer,
 }
@@ -88,6 +90,7 @@ pub fn router(state: ApiState) -> Router {
         )
         .route("/v1/claims", view_route(|a, _, at| projection::mentions::claims(a, at)))
         .route("/v1/articles", get(articles))
+        .route("/v1/feeds", get(feeds))
         .route("/metrics", get(metrics))
         .route("/v1/events", get(events))
         .route("/v1/export", get(export))
@@ -296,6 +299,16 @@ async fn import(
     }
     info!(feed = %q.feed, file = %file, entries = report.entries, matched = report.matched, new = report.new, revised = report.revised, "import finished");
     Ok(Json(crate::import::ImportReport::new(&file, &q.feed, &report)))
+}
+
+// Every configured feed with its health and counts, and the stored articles per feed.
+async fn feeds(State(s): State<ApiState>) -> Result<Json<crate::daemon::feeds::FeedsView>, ApiError> {
+    let status = s.status.borrow().clone();
+    let configs = Arc::clone(&s.feeds);
+    view(s, move |articles, _| {
+        crate::daemon::feeds::view(&configs, Some(&status), &crate::daemon::feeds::article_counts(articles))
+    })
+    .await
 }
 
 /// What `POST /v1/rebuild` answers.

@@ -99,6 +99,8 @@ pub enum Command {
     Claims(state::ViewArgs),
     /// Rebuild the projections from the whole log
     Rebuild(rebuild::Args),
+    /// Every configured feed with its health, last success, last error and counts
+    Feeds(StatusArgs),
     /// Import saved feed files or directories of them (backfill), through the daemon when it runs
     Import(import::Args),
 }
@@ -190,6 +192,7 @@ pub fn run(cli: Cli) -> ExitCode {
         ),
         Command::Rebuild(args) => rebuild::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
+        Command::Feeds(args) => feeds(&ctx, &args),
     };
     match result {
         Ok(code) => code,
@@ -227,6 +230,17 @@ fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     };
     io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
+}
+
+// The feeds with their health from the daemon; without one, the config's feeds and the store's
+// article counts, health unknown.
+fn feeds(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
+    use crate::daemon::feeds;
+    let view: feeds::FeedsView = state::from_daemon_or_store(ctx, "/v1/feeds", |s| {
+        let config = ctx.config()?;
+        Ok(feeds::view(&config.feeds, None, &feeds::article_counts(&s.articles)))
+    })?;
+    state::print(args.json, &view, render::feeds)
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -624,3 +624,37 @@ pub fn imports(s: &crate::cli::import::Summary) -> String {
     );
     out
 }
+
+/// The feeds and their health, one row per feed.
+pub fn feeds(v: &crate::daemon::feeds::FeedsView) -> String {
+    let mut out = String::new();
+    if !v.live {
+        out.push_str("no daemon answers: health and poll counts are unknown; article counts are from the store\n");
+    }
+    let when = |t: &Option<DateTime<Utc>>| t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
+    let mut t = table(&[
+        "feed", "health", "last success", "polls", "failures", "appended", "articles", "last error",
+    ]);
+    for f in &v.feeds {
+        let st = &f.status;
+        t.add_row(vec![
+            f.id.clone(),
+            f.health.name().to_string(),
+            when(&st.last_success),
+            st.polls.to_string(),
+            st.failures.to_string(),
+            st.appended.to_string(),
+            f.articles.to_string(),
+            match (&st.last_error_class, &st.last_error) {
+                (Some(class), Some(e)) if st.consecutive_failures > 0 => format!("{class}: {e}"),
+                _ => "-".to_string(),
+            },
+        ]);
+    }
+    let _ = writeln!(out, "{t}");
+    if !v.other_feeds.is_empty() {
+        let others: Vec<String> = v.other_feeds.iter().map(|(id, n)| format!("{id} ({n})")).collect();
+        let _ = writeln!(out, "also stored, not in the config: {}", others.join(", "));
+    }
+    out
+}

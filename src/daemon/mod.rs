@@ -4,6 +4,7 @@
 //! Orchestration only: the work of a poll is `ingest`, the bytes are `store`. No feed's
 //! failure leaves that feed's task; only a dead store writer stops the daemon.
 
+pub mod feeds;
 mod projections;
 
 use std::collections::BTreeMap;
@@ -172,6 +173,7 @@ pub async fn serve(
         shutdown: token.clone(),
         rebuild,
         wake,
+        feeds: Arc::new(config.feeds.clone()),
         import: crate::api::Importer {
             matcher: Arc::clone(&matcher),
             appender: handle.clone(),

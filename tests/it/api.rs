@@ -287,6 +287,18 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
         text.starts_with("frontlined up ") && text.contains("war-wire"),
         "{text}"
     );
+    // Feeds with their health, from the daemon, as JSON and as a table.
+    let (code, feeds) = get(&socket, "/v1/feeds");
+    assert_eq!(code, 200, "{feeds}");
+    assert_eq!(feeds["live"], true);
+    assert_eq!(feeds["feeds"][0]["id"], "war-wire");
+    assert_eq!(feeds["feeds"][0]["health"], "healthy", "{feeds}");
+    assert_eq!(feeds["feeds"][0]["articles"].as_u64(), Some(events));
+    assert_eq!(feeds["feeds"][0]["status"]["polls"], 1);
+    assert_eq!(cli_json(&config.source, &["feeds", "--json"]), feeds);
+    let out = cli(&config.source, &["feeds"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("war-wire") && text.contains("healthy"), "{text}");
     // A bad date is refused by the CLI's own parser before any request.
     let out = cli(&config.source, &["control", "--as-of", "soon"]);
     assert_eq!(out.status.code(), Some(2));
@@ -303,6 +315,12 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
         stderr.contains("no daemon answers on") && stderr.lines().count() == 1,
         "{stderr}"
     );
+
+    // Without a daemon, feeds come from the config and the store: health unknown, counts kept.
+    let offline = cli_json(&config.source, &["feeds", "--json"]);
+    assert_eq!(offline["live"], false);
+    assert_eq!(offline["feeds"][0]["health"], "unknown");
+    assert_eq!(offline["feeds"][0]["articles"].as_u64(), Some(events));
 
     // The same export from the store once the daemon is gone.
     let out = cli(

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontline::config::FeedConfig;
+use frontline::daemon::feeds::Health;
 use frontline::daemon::{self, DaemonStatus};
 use frontline::event::EventType;
 use frontline::feed::Fetcher;
@@ -184,7 +185,15 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
         assert_eq!(f.failures, f.polls, "{id} fails every poll");
         assert_eq!(f.last_error_class.as_deref(), Some(class), "{id}: {:?}", f.last_error);
         assert!(f.last_error.as_deref().is_some_and(|e| !e.is_empty()), "{id}");
+        // Every poll failed: after two it is degraded, from three on failing.
+        let expected = if f.polls >= frontline::daemon::feeds::FAILING_AFTER {
+            Health::Failing
+        } else {
+            Health::Degraded
+        };
+        assert_eq!(Health::of(&f), expected, "{id}");
     }
+    assert_eq!(Health::of(&feed("caucasus-wire")), Health::Healthy);
 
     let store = SledStore::open_existing(&store_path, ByteSize::mib(8)).unwrap();
     let events = store.read_after(0, 1000).unwrap();
