@@ -39,16 +39,27 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         ]
         .concat(),
     );
+    // A spinner with the bytes so far on a terminal; indicatif draws nothing when stderr is not
+    // one, so piped output stays quiet.
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} exporting {msg}: {bytes} ({elapsed})")
+            .expect("invariant: the template is valid"),
+    );
+    bar.set_message(args.format.name());
+    bar.enable_steady_tick(std::time::Duration::from_millis(100));
     let mut buf = Vec::new();
     let from_daemon = match ctx.socket_path() {
-        Some(socket) => client::stream(&socket, &target, &mut buf)?.is_ok(),
+        Some(socket) => client::stream(&socket, &target, &mut bar.wrap_write(&mut buf))?.is_ok(),
         None => false,
     };
     if !from_daemon {
         buf.clear();
         let state = state::load(ctx)?;
         buf = render(args.format, &state.articles, &state.profile, at).into_bytes();
+        bar.set_position(buf.len() as u64);
     }
+    bar.finish_and_clear();
     match &args.output {
         None => std::io::stdout().lock().write_all(&buf)?,
         Some(path) => {

@@ -567,3 +567,63 @@ fn the_api_can_also_listen_on_loopback_tcp() {
     let (exit, log) = daemon.terminate();
     assert!(exit.success(), "{log:?}");
 }
+
+#[test]
+fn a_user_outside_the_sockets_group_is_told_permission_denied() {
+    use std::os::unix::fs::MetadataExt;
+    // Needs root to run the CLI as another user; CI runs as root, a developer may not.
+    if std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) != 0 {
+        eprintln!("skipped: run as root to test the socket refusing another user");
+        return;
+    }
+    let Ok(setpriv) = which_setpriv() else {
+        eprintln!("skipped: setpriv (util-linux) is not installed");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The directory is open to everyone: only the socket's own mode (0660, root's group) may
+    // keep the other user out.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config = write_config(dir.path(), &[], "1h");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the API listening", Duration::from_secs(30), |d| {
+        d.count(&["API listening"]) == 1
+    });
+    let socket = dir.path().join("api.sock");
+    let as_nobody = |args: &[&str]| {
+        Command::new(&setpriv)
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+            .arg(env!("CARGO_BIN_EXE_frontline"))
+            .args(["--socket", socket.to_str().unwrap()])
+            .args(["--store", config.store.path.to_str().unwrap()])
+            .args(args)
+            .env("RUST_LOG", "off")
+            .output()
+            .unwrap()
+    };
+    let out = as_nobody(&["casualties"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("refused this user (permission denied; join its group or use sudo)"),
+        "{stderr}"
+    );
+    let out = as_nobody(&["status"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("permission denied; join the socket's group or use sudo") && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+    let (exit, log) = daemon.terminate();
+    assert!(exit.success(), "{log:?}");
+}
+
+fn which_setpriv() -> Result<std::path::PathBuf, ()> {
+    ["/usr/bin/setpriv", "/bin/setpriv"]
+        .iter()
+        .map(std::path::PathBuf::from)
+        .find(|p| p.exists())
+        .ok_or(())
+}

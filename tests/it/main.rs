@@ -12,6 +12,7 @@ mod import;
 mod ingest;
 mod peer_feeds;
 mod projection;
+mod readme;
 mod store;
 mod support;
 mod systemd;
