@@ -112,7 +112,7 @@ impl Row {
 pub fn rows(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> Vec<Row> {
     let view = casualties::view(articles, profile, as_of);
     let mut out = incidents(&view, profile);
-    let changes = toll_changes(&view, &out);
+    let changes = toll_changes(&view, &out, profile.started);
     out.extend(changes);
     out.sort_by(|a, b| {
         (a.date, a.kind, &a.location, &a.citations.first()).cmp(&(b.date, b.kind, &b.location, &b.citations.first()))
@@ -177,7 +177,8 @@ fn incidents(view: &CasualtyView, profile: &Profile) -> Vec<Row> {
 // For each killed tally: walk the days its figures stand for; on each day the counted reporters'
 // latest figures give a low and a high; a row is written whenever the low passes every earlier
 // low (a new reporter with a partial count must not make the toll go down and up again).
-fn toll_changes(view: &CasualtyView, incidents: &[Row]) -> Vec<Row> {
+// The first change of a toll covers the days since the conflict began, when the profile says.
+fn toll_changes(view: &CasualtyView, incidents: &[Row], started: Option<NaiveDate>) -> Vec<Row> {
     let mut out = Vec::new();
     for tally in view.tallies.iter().filter(|t| t.outcome == Outcome::Killed) {
         let usable = |p: &&casualties::Figure| !p.flags.contains(&Flag::Suspect);
@@ -215,7 +216,10 @@ fn toll_changes(view: &CasualtyView, incidents: &[Row]) -> Vec<Row> {
             if low <= low_so_far {
                 continue;
             }
-            let since = previous.map_or(day, |p| p.succ_opt().unwrap_or(p));
+            let since = match previous {
+                Some(p) => p.succ_opt().unwrap_or(p),
+                None => started.filter(|s| *s <= day).unwrap_or(day),
+            };
             let within = |d: NaiveDate| previous.is_none_or(|p| d > p) && d <= day;
             let in_incidents = |f: fn(&Deaths) -> u64| -> u64 {
                 incidents

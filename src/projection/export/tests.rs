@@ -112,6 +112,13 @@ fn acled_csv_has_acleds_columns_and_one_row_per_incident_or_toll_change() {
         .filter(|r| field(&header, r, "tags").contains("toll change"))
         .collect();
     assert_eq!(changes.len(), 2);
+    // The first change covers the war since the profile's start (27 September): over a week.
+    assert_eq!(field(&header, changes[0], "time_precision"), "3");
+    assert!(
+        field(&header, changes[0], "tags").contains("since 2020-09-27"),
+        "{:?}",
+        changes[0]
+    );
     assert_eq!(field(&header, changes[1], "fatalities"), "9");
     assert_eq!(
         field(&header, changes[1], "time_precision"),
