@@ -181,6 +181,12 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
         family(name, kind, help, per_feed(value));
     }
     family(
+        "last_append_timestamp_seconds",
+        "gauge",
+        "Unix time of the last append to the log (0: none yet).",
+        vec![(String::new(), st.last_append.map_or(0, |t| t.timestamp().max(0) as u64))],
+    );
+    family(
         "log_events",
         "gauge",
         "Events in the log (its last sequence number).",
@@ -292,6 +298,7 @@ async fn import(
         st.imports += 1;
         if let Some(seq) = report.last_seq {
             st.last_seq = st.last_seq.max(seq);
+            st.last_append = Some(Utc::now());
         }
     });
     if report.new + report.revised > 0 {

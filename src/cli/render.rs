@@ -512,6 +512,9 @@ pub fn status(b: &crate::api::StatusBody) -> String {
         failing,
         st.feeds.len()
     );
+    if let Some(t) = st.last_append {
+        let _ = writeln!(s, "last append {}", t.format("%Y-%m-%d %H:%M:%S UTC"));
+    }
     let mut t = table(&["feed", "polls", "failures", "appended", "last success", "last error"]);
     for (id, f) in &st.feeds {
         t.add_row(vec![

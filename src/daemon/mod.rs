@@ -37,6 +37,8 @@ pub struct DaemonStatus {
     pub ready: bool,
     /// Seq of the last event in the log.
     pub last_seq: u64,
+    /// When the last event was appended (before this start too: read from the log).
+    pub last_append: Option<DateTime<Utc>>,
     /// Polls finished (successful or not), all feeds together.
     pub polls: u64,
     /// Per feed id.
@@ -103,6 +105,13 @@ pub async fn serve(
     );
     let store = Arc::new(SledStore::open(&config.store.path, config.store.cache).context("opening the event log")?);
     let head = store.head().context("reading the event log")?;
+    // Only for the status: a last event that cannot be read is `verify`'s business, not a reason
+    // to refuse to start.
+    let last_append = store
+        .read_after(head.saturating_sub(1), 1)
+        .ok()
+        .and_then(|events| events.first().map(|e| e.header.recorded_at_us))
+        .and_then(DateTime::from_timestamp_micros);
     let fetcher = Fetcher::new(&config.poll).context("building the HTTP client")?;
     let appender = Appender::start(store.clone() as Arc<dyn EventLog>);
     let handle = appender.handle();
@@ -146,6 +155,7 @@ pub async fn serve(
     status.send_modify(|s| {
         s.started_at = Some(Utc::now());
         s.last_seq = head;
+        s.last_append = last_append;
         s.projection = projector.fingerprint().to_string();
         s.feeds = config
             .feeds
@@ -302,6 +312,7 @@ fn report(
         s.polls += 1;
         if let Ok(Some(seq)) = result.as_ref().map(|r| r.last_seq) {
             s.last_seq = s.last_seq.max(seq);
+            s.last_append = Some(Utc::now());
         }
         let f = s.feeds.entry(feed.id.clone()).or_default();
         f.polls += 1;

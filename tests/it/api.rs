@@ -280,6 +280,7 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     assert!(table.contains("armenia") && table.contains("killed"), "{table}");
     let status = cli_json(&config.source, &["status", "--json"]);
     assert_eq!(status["ready"], true);
+    assert!(status["last_append"].is_string(), "{status}");
     assert_eq!(status["feeds"]["war-wire"]["failures"], 0, "{status}");
     let out = cli(&config.source, &["status"]);
     let text = String::from_utf8_lossy(&out.stdout);
