@@ -77,37 +77,9 @@ pub struct ImportReport {
     pub file: String,
     /// The feed id its articles were recorded under.
     pub feed: String,
-    /// Bytes read.
-    pub bytes: usize,
-    /// Entries in the document.
-    pub entries: usize,
-    /// Entries the topic rules kept.
-    pub matched: usize,
-    /// New articles appended.
-    pub new: usize,
-    /// Revisions appended.
-    pub revised: usize,
-    /// Matching entries already stored with the same content.
-    pub unchanged: usize,
-    /// Seq of the last event appended, if any.
-    pub last_seq: Option<u64>,
-}
-
-impl ImportReport {
-    /// The report of a poll-like ingest of `file` under `feed`.
-    pub fn new(file: &str, feed: &str, r: &PollReport) -> ImportReport {
-        ImportReport {
-            file: file.to_string(),
-            feed: feed.to_string(),
-            bytes: r.bytes,
-            entries: r.entries,
-            matched: r.matched,
-            new: r.new,
-            revised: r.revised,
-            unchanged: r.unchanged,
-            last_seq: r.last_seq,
-        }
-    }
+    /// Entries, matches, new articles, revisions and unchanged ones, as for a poll.
+    #[serde(flatten)]
+    pub report: PollReport,
 }
 
 /// The files under `paths` (directories walked recursively, hidden entries skipped, in name

@@ -17,7 +17,7 @@ use crate::matcher::Matcher;
 use crate::store::{AppendHandle, Batch, StoreError};
 
 /// What a successful poll did.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PollReport {
     /// HTTP status (200 for files).
     pub status: u16,

@@ -305,7 +305,11 @@ async fn import(
         s.wake.notify_one();
     }
     info!(feed = %q.feed, file = %file, entries = report.entries, matched = report.matched, new = report.new, revised = report.revised, "import finished");
-    Ok(Json(crate::import::ImportReport::new(&file, &q.feed, &report)))
+    Ok(Json(crate::import::ImportReport {
+        file,
+        feed: q.feed.clone(),
+        report,
+    }))
 }
 
 // Every configured feed with its health and counts, and the stored articles per feed.

@@ -169,7 +169,11 @@ fn import_one(sink: &Sink, file: &ImportFile) -> anyhow::Result<ImportReport> {
         Sink::Store { rt, appender, matcher } => {
             let handle = appender.handle();
             let report = rt.block_on(import::ingest(&file.feed, origin, body, matcher, &handle))?;
-            Ok(ImportReport::new(&shown, &file.feed, &report))
+            Ok(ImportReport {
+                file: shown,
+                feed: file.feed.clone(),
+                report,
+            })
         }
     }
 }

@@ -601,11 +601,11 @@ pub fn imports(s: &crate::cli::import::Summary) -> String {
             t.add_row(vec![
                 r.file.clone(),
                 r.feed.clone(),
-                r.entries.to_string(),
-                r.matched.to_string(),
-                r.new.to_string(),
-                r.revised.to_string(),
-                r.unchanged.to_string(),
+                r.report.entries.to_string(),
+                r.report.matched.to_string(),
+                r.report.new.to_string(),
+                r.report.revised.to_string(),
+                r.report.unchanged.to_string(),
             ]);
         }
         let _ = writeln!(out, "{t}");
@@ -616,9 +616,9 @@ pub fn imports(s: &crate::cli::import::Summary) -> String {
         "imported {} file(s) through the {}: {} new, {} revised, {} unchanged{}",
         s.imported.len(),
         s.via,
-        sum(|r| r.new),
-        sum(|r| r.revised),
-        sum(|r| r.unchanged),
+        sum(|r| r.report.new),
+        sum(|r| r.report.revised),
+        sum(|r| r.report.unchanged),
         if s.failed.is_empty() {
             String::new()
         } else {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::support::daemon::Daemon;
-use crate::support::{data, write_config};
+use crate::support::{cli, data, write_config};
 
 /// One HTTP/1.1 GET over the socket: (status code, lower-cased header block, body).
 fn get_raw(socket: &Path, target: &str) -> (u16, String, String) {
@@ -59,16 +59,6 @@ fn start_war(dir: &Path, interval: &str) -> (frontline::config::Config, std::pat
         d.count(&["poll finished"]) >= 1 && d.count(&["projections updated"]) >= 1
     });
     (config, dir.join("api.sock"), daemon)
-}
-
-/// Runs the real `frontline` with `--config config` and `args`.
-fn cli(config: &Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--config", config.to_str().unwrap()])
-        .args(args)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
 }
 
 /// The CLI's JSON for `args` (through the daemon while it runs, else from the store).

@@ -3,22 +3,13 @@
 //! repeated imports add nothing; a bad file is named and skipped, the others still imported.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::Duration;
 
 use serde_json::Value;
 
 use crate::support::daemon::Daemon;
-use crate::support::{data, write_config};
-
-fn cli(config: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_frontline"))
-        .args(["--config", config.to_str().unwrap()])
-        .args(args)
-        .env("RUST_LOG", "off")
-        .output()
-        .unwrap()
-}
+use crate::support::{cli, data, write_config};
 
 fn import_json(config: &Path, args: &[&str]) -> (Output, Value) {
     let mut all = vec!["import", "--json"];

@@ -5,7 +5,7 @@
 //! Pure: rows in, CSV text out. What frontline cannot know (admin areas, ACLED's own actor
 //! coding of every group, source scale) is left empty rather than guessed.
 
-use super::rows::{Row, RowKind, notes};
+use super::rows::{Row, RowKind, notes, to_csv};
 use crate::extract::Group;
 use crate::profile::{LocationKind, Profile};
 use crate::projection::Citation;
@@ -24,13 +24,7 @@ const CIVILIANS: u8 = 7;
 
 /// Writes `rows` as ACLED CSV with a header row.
 pub fn render(rows: &[Row], profile: &Profile) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to a Vec cannot fail; a failure would be a bug in the csv crate.
-    let _ = w.write_record(COLUMNS);
-    for row in rows {
-        let _ = w.write_record(record(row, profile));
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    to_csv(&COLUMNS, rows, profile, record)
 }
 
 fn record(row: &Row, profile: &Profile) -> Vec<String> {

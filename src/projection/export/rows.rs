@@ -326,3 +326,14 @@ pub fn notes(row: &Row, profile: &Profile) -> String {
     }
     text
 }
+
+/// `rows` as CSV with a header row of `columns`, each row written by `record`.
+pub fn to_csv(columns: &[&str], rows: &[Row], profile: &Profile, record: fn(&Row, &Profile) -> Vec<String>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to a Vec cannot fail; the csv crate only reports I/O errors of its writer.
+    let _ = w.write_record(columns);
+    for row in rows {
+        let _ = w.write_record(record(row, profile));
+    }
+    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+}

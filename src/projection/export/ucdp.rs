@@ -5,7 +5,7 @@
 //! Pure: rows in, CSV text out. UCDP's internal ids (conflict, dyad, side, Gleditsch-Ward
 //! country numbers, PRIO-GRID cells) are not frontline's to assign, so their columns are left out.
 
-use super::rows::{Deaths, Row, RowKind, notes};
+use super::rows::{Deaths, Row, RowKind, notes, to_csv};
 use crate::extract::Group;
 use crate::profile::{LocationKind, Profile};
 
@@ -20,13 +20,7 @@ pub const COLUMNS: [&str; 32] = [
 
 /// Writes `rows` as UCDP-GED-style CSV with a header row.
 pub fn render(rows: &[Row], profile: &Profile) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to a Vec cannot fail.
-    let _ = w.write_record(COLUMNS);
-    for row in rows {
-        let _ = w.write_record(record(row, profile));
-    }
-    String::from_utf8(w.into_inner().unwrap_or_default()).unwrap_or_default()
+    to_csv(&COLUMNS, rows, profile, record)
 }
 
 fn record(row: &Row, profile: &Profile) -> Vec<String> {

@@ -49,6 +49,16 @@ pub fn write_config(dir: &Path, feeds: &[(&str, &str)], interval: &str) -> Confi
     Config::load(&path).expect("test config is valid")
 }
 
+/// Runs the real `frontline` with `--config config` and `args` (logging off).
+pub fn cli(config: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["--config", config.to_str().expect("UTF-8 temp path")])
+        .args(args)
+        .env("RUST_LOG", "off")
+        .output()
+        .expect("frontline runs")
+}
+
 /// Every file under `dir` (recursively) whose extension is one of `exts`, sorted.
 pub fn files_with_ext(dir: &Path, exts: &[&str]) -> Vec<PathBuf> {
     let mut out = Vec::new();
