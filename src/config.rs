@@ -260,6 +260,33 @@ pub struct RawPoll {
     pub max_redirects: usize,
     /// A URL or address publishers can reach the operator at; sent in the User-Agent.
     pub contact: String,
+    /// No feed is polled more often than this, whatever its interval.
+    pub min_interval: Spanned<Duration>,
+    /// Backoff after failures never waits longer; failing and gone feeds are probed this often.
+    pub max_backoff: Spanned<Duration>,
+    /// Requests at once to one host (scheme, host, port).
+    pub host_concurrency: Spanned<usize>,
+    /// Least time between the starts of two requests to one host.
+    pub host_spacing: Spanned<Duration>,
+    /// Whom a 429 or 503 with `Retry-After` pauses: every feed on the host, or only that feed.
+    pub retry_after_scope: RetryScope,
+    /// A feed answering nothing but 404 for this long is marked gone.
+    pub gone_after: Spanned<Duration>,
+    /// Most entries read from one document (the rest are ignored).
+    pub max_entries: Spanned<usize>,
+    /// Proxy for every request (`http://host:port`, `socks5://...`); else `HTTPS_PROXY` etc.
+    pub proxy: Option<Spanned<String>>,
+}
+
+/// Whom a `Retry-After` pauses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RetryScope {
+    /// Every feed on the host (the server is telling the client to slow down).
+    #[default]
+    Host,
+    /// Only the feed that got it.
+    Feed,
 }
 
 impl Default for RawPoll {
@@ -272,6 +299,14 @@ impl Default for RawPoll {
             max_body: Spanned::new(0..0, ByteSize::mib(10)),
             max_redirects: 5,
             contact: String::new(),
+            min_interval: Spanned::new(0..0, Duration::from_secs(5 * 60)),
+            max_backoff: Spanned::new(0..0, Duration::from_secs(6 * 3600)),
+            host_concurrency: Spanned::new(0..0, 1),
+            host_spacing: Spanned::new(0..0, Duration::from_secs(2)),
+            retry_after_scope: RetryScope::Host,
+            gone_after: Spanned::new(0..0, Duration::from_secs(7 * 24 * 3600)),
+            max_entries: Spanned::new(0..0, 2000),
+            proxy: None,
         }
     }
 }
@@ -333,6 +368,22 @@ pub struct PollConfig {
     pub max_redirects: usize,
     /// The User-Agent sent with every request.
     pub user_agent: String,
+    /// The floor under every feed's schedule.
+    pub min_interval: std::time::Duration,
+    /// The cap on backoff.
+    pub max_backoff: std::time::Duration,
+    /// Requests at once per host.
+    pub host_concurrency: usize,
+    /// Least time between two requests to one host.
+    pub host_spacing: std::time::Duration,
+    /// Whom a `Retry-After` pauses.
+    pub retry_after_scope: RetryScope,
+    /// 404s for this long: gone.
+    pub gone_after: std::time::Duration,
+    /// Most entries read from one document.
+    pub max_entries: usize,
+    /// Proxy for every request, if set.
+    pub proxy: Option<Url>,
 }
 
 /// One feed, with every default filled in.
@@ -350,6 +401,8 @@ pub struct FeedConfig {
     pub timeout: std::time::Duration,
     /// Body cap in bytes.
     pub max_body: u64,
+    /// Most entries read from one document.
+    pub max_entries: usize,
 }
 
 const MIN_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
@@ -385,13 +438,37 @@ impl Config {
             return Err(err(listen.span(), "api.listen", msg));
         }
 
-        if *poll.concurrency.get_ref() == 0 {
+        for (key, n) in [
+            ("poll.concurrency", &poll.concurrency),
+            ("poll.host_concurrency", &poll.host_concurrency),
+            ("poll.max_entries", &poll.max_entries),
+        ] {
+            if *n.get_ref() == 0 {
+                return Err(err(n.span(), key, "must be at least 1".into()));
+            }
+        }
+        if poll.max_backoff.get_ref().get() < poll.min_interval.get_ref().get() {
             return Err(err(
-                poll.concurrency.span(),
-                "poll.concurrency",
-                "must be at least 1".into(),
+                poll.max_backoff.span(),
+                "poll.max_backoff",
+                format!("must be at least poll.min_interval ({})", poll.min_interval.get_ref()),
             ));
         }
+        let proxy = match &poll.proxy {
+            None => None,
+            Some(p) => Some(
+                Url::parse(p.get_ref())
+                    .ok()
+                    .filter(|u| matches!(u.scheme(), "http" | "https" | "socks5" | "socks5h"))
+                    .ok_or_else(|| {
+                        err(
+                            p.span(),
+                            "poll.proxy",
+                            format!("{:?} is not a proxy URL; write it like \"http://proxy.example:3128\"", p.get_ref()),
+                        )
+                    })?,
+            ),
+        };
         for (key, d) in [
             ("poll.timeout", &poll.timeout),
             ("poll.connect_timeout", &poll.connect_timeout),
@@ -459,6 +536,7 @@ impl Config {
                 interval,
                 timeout: f.timeout.unwrap_or(*poll.timeout.get_ref()).get(),
                 max_body: f.max_body.unwrap_or(*poll.max_body.get_ref()).bytes().max(MIN_BODY),
+                max_entries: *poll.max_entries.get_ref(),
             });
         }
 
@@ -484,6 +562,14 @@ impl Config {
                 connect_timeout: poll.connect_timeout.get_ref().get(),
                 max_redirects: poll.max_redirects,
                 user_agent,
+                min_interval: poll.min_interval.get_ref().get(),
+                max_backoff: poll.max_backoff.get_ref().get(),
+                host_concurrency: *poll.host_concurrency.get_ref(),
+                host_spacing: poll.host_spacing.get_ref().get(),
+                retry_after_scope: poll.retry_after_scope,
+                gone_after: poll.gone_after.get_ref().get(),
+                max_entries: *poll.max_entries.get_ref(),
+                proxy,
             },
             feeds,
         })

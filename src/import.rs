@@ -22,6 +22,9 @@ use crate::store::AppendHandle;
 /// The largest file one import takes (a year of a busy feed is a few MiB).
 pub const MAX_FILE: u64 = 64 * 1024 * 1024;
 
+/// Most entries read from one archive file.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
 /// How long parsing one file may take before it is abandoned.
 pub const PARSE_DEADLINE: Duration = Duration::from_secs(300);
 
@@ -205,12 +208,10 @@ pub async fn ingest(
         interval: Duration::ZERO,
         timeout: PARSE_DEADLINE,
         max_body: MAX_FILE,
+        // An archive holds a feed's history: far more entries than one live document.
+        max_entries: MAX_ENTRIES,
     };
-    let fetched = Fetched {
-        status: 200,
-        final_url: origin,
-        body,
-    };
+    let fetched = Fetched::document(origin, body);
     ingest_document(&config, fetched, matcher, appender).await
 }
 

@@ -35,6 +35,9 @@ pub struct PollReport {
     pub last_seq: Option<u64>,
     /// Bytes of the document.
     pub bytes: usize,
+    /// What the document said about how often to poll it (`ttl`, `skipHours`, ...).
+    #[serde(skip)]
+    pub hints: crate::feed::schedule::Hints,
 }
 
 /// Why a poll failed; the daemon logs it and polls again at the next interval.
@@ -55,6 +58,22 @@ pub enum PollError {
 }
 
 impl PollError {
+    /// The HTTP status, if the server answered with an error status.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            PollError::Fetch(e) => e.status(),
+            _ => None,
+        }
+    }
+
+    /// `Retry-After`, if the server sent one.
+    pub fn retry_after(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self {
+            PollError::Fetch(e) => e.retry_after(),
+            _ => None,
+        }
+    }
+
     /// A short stable name for the class, for logs and metrics.
     pub fn class(&self) -> &'static str {
         match self {
@@ -75,7 +94,7 @@ pub async fn poll_feed(
     matcher: &Arc<Matcher>,
     appender: &AppendHandle,
 ) -> Result<PollReport, PollError> {
-    let fetched = fetcher.fetch(feed).await?;
+    let fetched = fetcher.fetch(feed, &Default::default()).await?;
     ingest_document(feed, fetched, matcher, appender).await
 }
 
@@ -94,17 +113,21 @@ pub async fn ingest_document(
     // Parsing and matching are CPU work on untrusted input: keep them off the runtime threads,
     // and stop waiting after the feed's deadline (a parser stuck on a hostile document then
     // holds one blocking thread, not this feed's task).
+    let max_entries = feed.max_entries;
     let work = tokio::task::spawn_blocking(move || {
         let parsed = feed::parse(&feed_id, &fetched.body, Some(&fetched.final_url))?;
         let entries = parsed.entries;
+        // Entries past the cap are ignored: a document of a million items is a mistake or an
+        // attack, and the first ones are the newest in every real feed.
         let kept: Vec<_> = parsed
             .articles
             .into_iter()
+            .take(max_entries)
             .filter(|a| !m.matches(a).is_empty())
             .collect();
-        Ok::<_, ParseError>((entries, kept))
+        Ok::<_, ParseError>((entries, kept, parsed.hints))
     });
-    let (entries, articles) = match tokio::time::timeout(feed.timeout, work).await {
+    let (entries, articles, hints) = match tokio::time::timeout(feed.timeout, work).await {
         Ok(Ok(result)) => result?,
         // parse() contains feed-rs panics itself; this only fires for a panic elsewhere.
         Ok(Err(join)) => return Err(ParseError::Panicked(join.to_string()).into()),
@@ -135,6 +158,7 @@ pub async fn ingest_document(
         unchanged: outcome.unchanged,
         last_seq: outcome.recorded.last().map(|r| r.seq),
         bytes,
+        hints,
     })
 }
 

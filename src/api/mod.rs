@@ -135,7 +135,7 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
             let _ = writeln!(out, "frontline_{name}{labels} {v}");
         }
     };
-    let per_feed = |f: fn(&crate::daemon::FeedStatus) -> u64| {
+    let per_feed = |f: fn(&crate::feed::state::FeedState) -> u64| {
         st.feeds
             .iter()
             .map(|(id, s)| {
@@ -146,9 +146,18 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
             })
             .collect::<Vec<_>>()
     };
-    type PerFeed = fn(&crate::daemon::FeedStatus) -> u64;
-    let feed_families: [(&str, &str, &str, PerFeed); 7] = [
+    type PerFeed = fn(&crate::feed::state::FeedState) -> u64;
+    let feed_families: [(&str, &str, &str, PerFeed); 9] = [
         ("polls_total", "counter", "Polls finished, per feed.", |f| f.polls),
+        (
+            "not_modified_total",
+            "counter",
+            "Polls answered 304 Not Modified (nothing parsed), per feed.",
+            |f| f.not_modified,
+        ),
+        ("feed_gone", "gauge", "1 while a feed is gone (410, or only 404s for poll.gone_after).", |f| {
+            u64::from(f.health == crate::feed::state::Health::Gone)
+        }),
         ("poll_errors_total", "counter", "Polls that failed, per feed.", |f| {
             f.failures
         }),
@@ -317,7 +326,7 @@ async fn feeds(State(s): State<ApiState>) -> Result<Json<crate::daemon::feeds::F
     let status = s.status.borrow().clone();
     let configs = Arc::clone(&s.feeds);
     view(s, move |articles, _| {
-        crate::daemon::feeds::view(&configs, Some(&status), &crate::daemon::feeds::article_counts(articles))
+        crate::daemon::feeds::view(&configs, &status.feeds, true, &crate::daemon::feeds::article_counts(articles))
     })
     .await
 }

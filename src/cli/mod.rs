@@ -238,7 +238,8 @@ fn feeds(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     use crate::daemon::feeds;
     let view: feeds::FeedsView = state::from_daemon_or_store(ctx, "/v1/feeds", |s| {
         let config = ctx.config()?;
-        Ok(feeds::view(&config.feeds, None, &feeds::article_counts(&s.articles)))
+        let states = s.store.feed_states()?;
+        Ok(feeds::view(&config.feeds, &states, false, &feeds::article_counts(&s.articles)))
     })?;
     state::print(args.json, &view, render::feeds)
 }

@@ -1,5 +1,6 @@
-//! The daemon: opens the store, starts the single writer, polls every feed on its interval,
-//! publishes its status, and shuts down cleanly (every acknowledged append on disk).
+//! The daemon: opens the store, starts the single writer, polls every feed when it is due (its
+//! state, validators and next due time kept in the store across restarts), publishes its status,
+//! and shuts down cleanly (every acknowledged append on disk).
 //!
 //! Orchestration only: the work of a poll is `ingest`, the bytes are `store`. No feed's
 //! failure leaves that feed's task; only a dead store writer stops the daemon.
@@ -21,7 +22,10 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use crate::config::{Config, FeedConfig};
-use crate::feed::Fetcher;
+use crate::feed::state::Validators;
+use crate::feed::{Fetched, Fetcher};
+use crate::feed::schedule::Policy;
+use crate::feed::state::{FeedState, Limits, PollResult};
 use crate::ingest::{self, PollError, PollReport, elapsed_ms};
 use crate::matcher::Matcher;
 use crate::profile::Profile;
@@ -42,7 +46,7 @@ pub struct DaemonStatus {
     /// Polls finished (successful or not), all feeds together.
     pub polls: u64,
     /// Per feed id.
-    pub feeds: BTreeMap<String, FeedStatus>,
+    pub feeds: BTreeMap<String, FeedState>,
     /// Fingerprint of the projection (profile, extractor and projection versions).
     pub projection: String,
     /// The last seq the projection has applied.
@@ -56,31 +60,6 @@ pub struct DaemonStatus {
     pub imports: u64,
     /// Why the last projection update failed; none once one succeeds.
     pub projection_error: Option<String>,
-}
-
-/// One feed's recent history.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct FeedStatus {
-    /// Polls finished.
-    pub polls: u64,
-    /// Polls that failed.
-    pub failures: u64,
-    /// Failures in a row, up to the last poll.
-    pub consecutive_failures: u64,
-    /// End of the last successful poll.
-    pub last_success: Option<DateTime<Utc>>,
-    /// The last error, with its class.
-    pub last_error: Option<String>,
-    /// Bytes fetched (after decompression) by successful polls.
-    pub bytes: u64,
-    /// Entries parsed.
-    pub entries: u64,
-    /// Entries the topic rules kept.
-    pub matched: u64,
-    /// Its class (`dns`, `timeout`, `http_5xx`, `parse`, ...), for grouping and alerts.
-    pub last_error_class: Option<String>,
-    /// Events this feed appended since start.
-    pub appended: u64,
 }
 
 /// Runs the daemon until `shutdown` resolves. See [`serve`].
@@ -143,7 +122,24 @@ pub async fn serve(
     let token = CancellationToken::new();
     let tracker = TaskTracker::new();
     let permits = Arc::new(Semaphore::new(config.poll.concurrency));
+    // Each feed's remembered state; a feed whose URL changed in the config starts afresh (its
+    // validators and any gone mark belonged to the old URL).
+    let stored = store.feed_states().context("reading the feed states")?;
+    let states: BTreeMap<String, FeedState> = config
+        .feeds
+        .iter()
+        .map(|f| {
+            let state = stored
+                .get(&f.id)
+                .filter(|s| s.url == f.url.as_str())
+                .cloned()
+                .unwrap_or_else(|| FeedState::new(f.url.as_str()));
+            (f.id.clone(), state)
+        })
+        .collect();
     let ctx = Arc::new(FeedContext {
+        store: Arc::clone(&store),
+        poll: config.poll.clone(),
         fetcher,
         matcher: Arc::clone(&matcher),
         appender: handle.clone(),
@@ -157,14 +153,11 @@ pub async fn serve(
         s.last_seq = head;
         s.last_append = last_append;
         s.projection = projector.fingerprint().to_string();
-        s.feeds = config
-            .feeds
-            .iter()
-            .map(|f| (f.id.clone(), FeedStatus::default()))
-            .collect();
+        s.feeds = states.clone();
     });
     for feed in &config.feeds {
-        tracker.spawn(feed_loop(feed.clone(), Arc::clone(&ctx)));
+        let state = states.get(&feed.id).cloned().unwrap_or_default();
+        tracker.spawn(feed_loop(feed.clone(), state, Arc::clone(&ctx)));
     }
     let rebuild = Arc::new(std::sync::atomic::AtomicBool::new(false));
     tracker.spawn(projections::run(
@@ -235,6 +228,8 @@ pub async fn serve(
 }
 
 struct FeedContext {
+    store: Arc<SledStore>,
+    poll: crate::config::PollConfig,
     fetcher: Fetcher,
     matcher: Arc<Matcher>,
     appender: AppendHandle,
@@ -245,8 +240,25 @@ struct FeedContext {
     wake: Arc<Notify>,
 }
 
-async fn feed_loop(feed: FeedConfig, ctx: Arc<FeedContext>) {
+// One feed, for the daemon's life: wait until it is due, poll, record the result in its state
+// (persisted, so a restart keeps the schedule), repeat.
+async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>) {
+    let limits = Limits {
+        policy: Policy {
+            interval: feed.interval,
+            floor: ctx.poll.min_interval,
+            max_backoff: ctx.poll.max_backoff,
+        },
+        gone_after: ctx.poll.gone_after,
+    };
     loop {
+        if let Some(due) = state.next_due {
+            let wait = (due - Utc::now()).to_std().unwrap_or_default();
+            tokio::select! {
+                () = tokio::time::sleep(wait) => {}
+                () = ctx.token.cancelled() => return,
+            }
+        }
         let permit = tokio::select! {
             p = ctx.permits.acquire() => match p {
                 Ok(p) => p,
@@ -256,46 +268,104 @@ async fn feed_loop(feed: FeedConfig, ctx: Arc<FeedContext>) {
         };
         let started = Instant::now();
         // The poll runs as its own task so that a panic in it (a bug) is caught at the join and
-        // logged like any failure, instead of silently ending this feed's loop.
-        let result = match tokio::spawn(poll_once(feed.clone(), Arc::clone(&ctx))).await {
+        // recorded like any failure, instead of silently ending this feed's loop.
+        let validators = state.validators.clone();
+        let result = match tokio::spawn(poll_once(feed.clone(), validators, Arc::clone(&ctx))).await {
             Ok(Some(result)) => result,
             Ok(None) => return, // cancelled during the fetch
-            Err(join) => Err(PollError::Panicked(join.to_string())),
+            Err(join) => Outcome::Failed(PollError::Panicked(join.to_string())),
         };
         drop(permit);
-        if result.as_ref().is_ok_and(|r| r.new + r.revised > 0) {
+        if let Outcome::Ingested { report, .. } = &result
+            && report.new + report.revised > 0
+        {
             ctx.wake.notify_one();
         }
-        report(&feed, &result, elapsed_ms(started), &ctx.status);
+        let took_ms = elapsed_ms(started);
+        state.record(&result.as_poll_result(), Utc::now(), &limits, fastrand::f64());
+        log_poll(&feed, &result, &state, took_ms);
+        if let Err(e) = ctx.store.put_feed_state(&feed.id, &state) {
+            warn!(feed = %feed.id, error = %e, "could not save the feed's state; it may be polled early after a restart");
+        }
+        let last_seq = match &result {
+            Outcome::Ingested { report, .. } => report.last_seq,
+            _ => None,
+        };
+        ctx.status.send_modify(|s| {
+            s.polls += 1;
+            if let Some(seq) = last_seq {
+                s.last_seq = s.last_seq.max(seq);
+                s.last_append = Some(Utc::now());
+            }
+            s.feeds.insert(feed.id.clone(), state.clone());
+        });
+    }
+}
 
-        tokio::select! {
-            () = tokio::time::sleep(feed.interval) => {}
-            () = ctx.token.cancelled() => return,
+// What one poll came to, with what the log line needs.
+enum Outcome {
+    // 304: the stored document is current; nothing was parsed.
+    NotModified(Fetched),
+    // 200: parsed, matched, recorded.
+    Ingested { fetched: Fetched, report: PollReport },
+    Failed(PollError),
+}
+
+impl Outcome {
+    fn as_poll_result(&self) -> PollResult {
+        let fetched = |f: &Fetched, hints: crate::feed::schedule::Hints, counts| PollResult::Fetched {
+            status: f.status,
+            validators: f.validators.clone(),
+            hints,
+            permanent_move: f.permanent_move().map(|u| u.to_string()),
+            counts,
+        };
+        match self {
+            Outcome::NotModified(f) => fetched(f, f.hints.clone(), [0; 5]),
+            Outcome::Ingested { fetched: f, report } => {
+                // The server's hints and the document's (ttl, skipHours, ...), together.
+                let hints = crate::feed::schedule::Hints {
+                    ttl: report.hints.ttl,
+                    update_period: report.hints.update_period,
+                    skip_hours: report.hints.skip_hours.clone(),
+                    skip_days: report.hints.skip_days.clone(),
+                    ..f.hints.clone()
+                };
+                let counts = [report.bytes, report.entries, report.matched, report.new, report.revised].map(|n| n as u64);
+                fetched(f, hints, counts)
+            }
+            Outcome::Failed(e) => PollResult::Failed {
+                class: e.class().to_string(),
+                message: e.to_string(),
+                status: e.status(),
+                retry_after: e.retry_after(),
+            },
         }
     }
 }
 
 // One poll. The fetch may be abandoned at shutdown (None); once a document is in hand,
 // ingesting it, including the durable append, runs to completion.
-async fn poll_once(feed: FeedConfig, ctx: Arc<FeedContext>) -> Option<Result<PollReport, PollError>> {
+async fn poll_once(feed: FeedConfig, validators: Validators, ctx: Arc<FeedContext>) -> Option<Outcome> {
     let fetched = tokio::select! {
-        r = ctx.fetcher.fetch(&feed) => r,
+        r = ctx.fetcher.fetch(&feed, &validators) => r,
         () = ctx.token.cancelled() => return None,
     };
     Some(match fetched {
-        Ok(doc) => ingest::ingest_document(&feed, doc, &ctx.matcher, &ctx.appender).await,
-        Err(e) => Err(PollError::from(e)),
+        Ok(doc) if doc.not_modified() => Outcome::NotModified(doc),
+        Ok(doc) => match ingest::ingest_document(&feed, doc.clone(), &ctx.matcher, &ctx.appender).await {
+            Ok(report) => Outcome::Ingested { fetched: doc, report },
+            Err(e) => Outcome::Failed(e),
+        },
+        Err(e) => Outcome::Failed(PollError::from(e)),
     })
 }
 
-fn report(
-    feed: &FeedConfig,
-    result: &Result<PollReport, PollError>,
-    took_ms: u64,
-    status: &watch::Sender<DaemonStatus>,
-) {
-    match result {
-        Ok(r) => info!(
+fn log_poll(feed: &FeedConfig, outcome: &Outcome, state: &FeedState, took_ms: u64) {
+    let next = state.next_due.map(|t| t.to_rfc3339()).unwrap_or_default();
+    match outcome {
+        Outcome::NotModified(_) => info!(feed = %feed.id, status = 304, took_ms, next_due = %next, "poll finished: not modified"),
+        Outcome::Ingested { report: r, .. } => info!(
             feed = %feed.id,
             status = r.status,
             entries = r.entries,
@@ -304,33 +374,22 @@ fn report(
             revised = r.revised,
             bytes = r.bytes,
             took_ms,
+            next_due = %next,
             "poll finished"
         ),
-        Err(e) => warn!(feed = %feed.id, class = %e.class(), error = %e, url = %feed.url, took_ms, "poll failed"),
+        Outcome::Failed(e) => warn!(
+            feed = %feed.id,
+            class = %e.class(),
+            error = %e,
+            url = %feed.url,
+            health = state.health.name(),
+            failures_in_a_row = state.consecutive_failures,
+            took_ms,
+            next_due = %next,
+            "poll failed"
+        ),
     }
-    status.send_modify(|s| {
-        s.polls += 1;
-        if let Ok(Some(seq)) = result.as_ref().map(|r| r.last_seq) {
-            s.last_seq = s.last_seq.max(seq);
-            s.last_append = Some(Utc::now());
-        }
-        let f = s.feeds.entry(feed.id.clone()).or_default();
-        f.polls += 1;
-        match result {
-            Ok(r) => {
-                f.last_success = Some(Utc::now());
-                f.consecutive_failures = 0;
-                f.appended += (r.new + r.revised) as u64;
-                f.bytes += r.bytes as u64;
-                f.entries += r.entries as u64;
-                f.matched += r.matched as u64;
-            }
-            Err(e) => {
-                f.failures += 1;
-                f.consecutive_failures += 1;
-                f.last_error = Some(e.to_string());
-                f.last_error_class = Some(e.class().to_string());
-            }
-        }
-    });
+    if let Some(to) = state.moved() {
+        warn!(feed = %feed.id, from = %feed.url, to = %to, "the feed has moved permanently (301/308); update its url in the config");
+    }
 }

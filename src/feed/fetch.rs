@@ -1,14 +1,21 @@
-//! Fetching a feed document over HTTP(S) or from a `file:` URL, under a wall-clock deadline
-//! and a body cap counted after decompression.
+//! Fetching a feed document over HTTP(S) or from a `file:` URL: conditional GET with the stored
+//! validators, redirects followed by hand (so permanent moves are seen and loops named), the
+//! per-host budget, a wall-clock deadline and a body cap counted after decompression.
 //!
-//! Returns bytes and a classified `FetchError`; it never parses, matches or touches the store.
+//! Returns bytes, validators and the server's hints, or a classified `FetchError`; it never
+//! parses, matches or touches the store.
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+use reqwest::header::{self, HeaderMap};
 use tokio::io::AsyncReadExt;
 use url::Url;
 
-use crate::config::{FeedConfig, PollConfig};
+use super::hosts::HostGate;
+use super::schedule::Hints;
+use super::state::Validators;
+use crate::config::{FeedConfig, PollConfig, RetryScope};
 
 /// Why a fetch failed. The class drives the poll log line (and, later, backoff).
 #[derive(Debug, thiserror::Error)]
@@ -26,12 +33,14 @@ pub enum FetchError {
     #[error("timeout after {}", humantime::format_duration(*.0))]
     Timeout(Duration),
     /// The server answered with a non-success status.
-    #[error("http {code}{}", reason.map(|r| format!(" {r}")).unwrap_or_default())]
+    #[error("http {code}{}{}", reason.map(|r| format!(" {r}")).unwrap_or_default(), retry_after.map(|t| format!(", retry after {}", t.format("%Y-%m-%d %H:%M:%S UTC"))).unwrap_or_default())]
     Status {
         /// The status code.
         code: u16,
         /// Its canonical reason phrase.
         reason: Option<&'static str>,
+        /// `Retry-After`, as a time, if the answer had one.
+        retry_after: Option<DateTime<Utc>>,
     },
     /// The body was larger than the cap.
     #[error("too large: body exceeds {limit} bytes")]
@@ -63,6 +72,7 @@ impl FetchError {
             FetchError::Connect(_) => "connect",
             FetchError::Tls(_) => "tls",
             FetchError::Timeout(_) => "timeout",
+            FetchError::Status { code: 429, .. } => "http_429",
             FetchError::Status { code, .. } if *code >= 500 => "http_5xx",
             FetchError::Status { .. } => "http_4xx",
             FetchError::TooLarge { .. } => "too_large",
@@ -73,26 +83,90 @@ impl FetchError {
     }
 }
 
-/// A fetched document.
+impl FetchError {
+    /// The HTTP status, if the server answered with one.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            FetchError::Status { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// `Retry-After`, if the answer had one.
+    pub fn retry_after(&self) -> Option<DateTime<Utc>> {
+        match self {
+            FetchError::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+/// One redirect followed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hop {
+    /// 301, 302, 303, 307 or 308.
+    pub status: u16,
+    /// Where it pointed.
+    pub to: Url,
+}
+
+/// A fetched document, or a 304 saying the stored one is still current.
 #[derive(Debug, Clone)]
 pub struct Fetched {
-    /// HTTP status (200 for files).
+    /// HTTP status: 200 (also for files), or 304 with an empty body.
     pub status: u16,
     /// The URL the body came from, after redirects; relative links resolve against it.
     pub final_url: Url,
     /// The body, decompressed, at most the feed's `max_body` bytes.
     pub body: Vec<u8>,
+    /// `ETag` and `Last-Modified` of this answer, verbatim.
+    pub validators: Validators,
+    /// `Cache-Control`, `Expires` and `Retry-After` of this answer.
+    pub hints: Hints,
+    /// Redirects followed, in order.
+    pub redirects: Vec<Hop>,
 }
 
-/// Fetches feeds. One per daemon; cheap to clone (the HTTP client is shared).
+impl Fetched {
+    /// A 200 answer with `body` from `url` and nothing else to say (files, imports, tests).
+    pub fn document(url: Url, body: Vec<u8>) -> Fetched {
+        Fetched {
+            status: 200,
+            final_url: url,
+            body,
+            validators: Validators::default(),
+            hints: Hints::default(),
+            redirects: Vec::new(),
+        }
+    }
+
+    /// Whether the server said the stored document is still current.
+    pub fn not_modified(&self) -> bool {
+        self.status == 304
+    }
+
+    /// Where the feed has moved, when every redirect was permanent (301, 308). A chain with a
+    /// 302, 303 or 307 in it is never a move.
+    pub fn permanent_move(&self) -> Option<&Url> {
+        let all_permanent = !self.redirects.is_empty() && self.redirects.iter().all(|h| matches!(h.status, 301 | 308));
+        all_permanent.then_some(&self.final_url)
+    }
+}
+
+/// Fetches feeds. One per daemon; cheap to clone (the HTTP client and the host budget are
+/// shared).
 #[derive(Debug, Clone)]
 pub struct Fetcher {
     client: reqwest::Client,
+    hosts: HostGate,
+    max_redirects: usize,
+    retry_scope: RetryScope,
 }
 
 impl Fetcher {
-    /// Builds the HTTP client from `[poll]`: connect timeout, redirect limit, User-Agent,
-    /// gzip/brotli/deflate. Proxies come from the standard environment variables.
+    /// Builds the HTTP client from `[poll]`: connect timeout, User-Agent, gzip/brotli/deflate,
+    /// the proxy (`poll.proxy`, else the standard environment variables), and the per-host
+    /// budget.
     pub fn new(poll: &PollConfig) -> Result<Fetcher, FetchError> {
         let mut headers = reqwest::header::HeaderMap::new();
         // Some servers negotiate: ask for feeds first, then any XML, then anything.
@@ -102,44 +176,74 @@ impl Fetcher {
                 "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.8",
             ),
         );
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .user_agent(&poll.user_agent)
             .connect_timeout(poll.connect_timeout)
-            .redirect(reqwest::redirect::Policy::limited(poll.max_redirects))
-            .build()
-            .map_err(|e| FetchError::Other(root_cause(&e)))?;
-        Ok(Fetcher { client })
+            // Redirects are followed by hand (see `send`), to see each hop.
+            .redirect(reqwest::redirect::Policy::none());
+        if let Some(proxy) = &poll.proxy {
+            builder = builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| FetchError::Other(root_cause(&e)))?);
+        }
+        let client = builder.build().map_err(|e| FetchError::Other(root_cause(&e)))?;
+        Ok(Fetcher {
+            client,
+            hosts: HostGate::new(poll.host_concurrency, poll.host_spacing),
+            max_redirects: poll.max_redirects,
+            retry_scope: poll.retry_after_scope,
+        })
     }
 
-    /// Fetches `feed.url` within `feed.timeout`, keeping at most `feed.max_body` bytes.
-    pub async fn fetch(&self, feed: &FeedConfig) -> Result<Fetched, FetchError> {
-        // The deadline covers connecting, headers and the whole body, for files too.
-        match tokio::time::timeout(feed.timeout, self.fetch_inner(feed)).await {
+    /// Fetches `feed.url` within `feed.timeout`, keeping at most `feed.max_body` bytes, sending
+    /// `validators` so that an unchanged feed answers 304. Waits its turn on the feed's host
+    /// first (that wait is not part of the deadline). A 429 or 503 with `Retry-After` pauses the
+    /// whole host when `retry_after_scope` is `host`.
+    pub async fn fetch(&self, feed: &FeedConfig, validators: &Validators) -> Result<Fetched, FetchError> {
+        let _turn = self.hosts.acquire(&feed.url).await;
+        // The deadline covers connecting, redirects, headers and the whole body, for files too.
+        let result = match tokio::time::timeout(feed.timeout, self.fetch_inner(feed, validators)).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout(feed.timeout)),
+        };
+        if let Err(FetchError::Status {
+            code: 429 | 503,
+            retry_after: Some(until),
+            ..
+        }) = &result
+            && self.retry_scope == RetryScope::Host
+        {
+            self.hosts.pause(&feed.url, *until);
         }
+        result
     }
 
-    async fn fetch_inner(&self, feed: &FeedConfig) -> Result<Fetched, FetchError> {
+    async fn fetch_inner(&self, feed: &FeedConfig, validators: &Validators) -> Result<Fetched, FetchError> {
         if feed.url.scheme() == "file" {
             return fetch_file(&feed.url, feed.max_body).await;
         }
-        let mut resp = self
-            .client
-            .get(feed.url.clone())
-            .timeout(feed.timeout)
-            .send()
-            .await
-            .map_err(|e| classify(&e, feed.timeout))?;
+        let (mut resp, redirects) = self.send(feed, validators).await?;
         let status = resp.status();
+        let now = Utc::now();
+        if status == reqwest::StatusCode::NOT_MODIFIED {
+            return Ok(Fetched {
+                status: 304,
+                final_url: resp.url().clone(),
+                body: Vec::new(),
+                validators: validators_of(resp.headers()),
+                hints: hints_of(resp.headers(), now),
+                redirects,
+            });
+        }
         if !status.is_success() {
             return Err(FetchError::Status {
                 code: status.as_u16(),
                 reason: status.canonical_reason(),
+                retry_after: hints_of(resp.headers(), now).retry_after,
             });
         }
         let final_url = resp.url().clone();
+        let validators = validators_of(resp.headers());
+        let hints = hints_of(resp.headers(), now);
         // Content-Length is the compressed size, so it can only reject early; the real cap is
         // counted on the decoded stream below (a gzip bomb stops at the cap).
         if resp.content_length().is_some_and(|n| n > feed.max_body) {
@@ -156,8 +260,113 @@ impl Fetcher {
             status: status.as_u16(),
             final_url,
             body,
+            validators,
+            hints,
+            redirects,
         })
     }
+
+    // GETs the feed, following redirects by hand up to `max_redirects`: each hop is recorded, a
+    // loop is named, and only http(s) targets are followed.
+    async fn send(
+        &self,
+        feed: &FeedConfig,
+        validators: &Validators,
+    ) -> Result<(reqwest::Response, Vec<Hop>), FetchError> {
+        let mut url = feed.url.clone();
+        let mut hops: Vec<Hop> = Vec::new();
+        loop {
+            let mut req = self.client.get(url.clone()).timeout(feed.timeout);
+            if let Some(etag) = &validators.etag {
+                req = req.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &validators.last_modified {
+                req = req.header(header::IF_MODIFIED_SINCE, lm);
+            }
+            let resp = req.send().await.map_err(|e| classify(&e, feed.timeout))?;
+            let status = resp.status();
+            if !status.is_redirection() || status == reqwest::StatusCode::NOT_MODIFIED {
+                return Ok((resp, hops));
+            }
+            let location = resp
+                .headers()
+                .get(header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .ok_or_else(|| FetchError::Redirect(format!("{} from {url} without a Location", status.as_u16())))?;
+            // Relative locations resolve against the URL that answered.
+            let next = url
+                .join(location)
+                .map_err(|e| FetchError::Redirect(format!("{} to an invalid URL {location:?}: {e}", status.as_u16())))?;
+            if !matches!(next.scheme(), "http" | "https") {
+                return Err(FetchError::Redirect(format!("to a non-HTTP URL {next}")));
+            }
+            if next == feed.url || hops.iter().any(|h| h.to == next) {
+                let mut chain: Vec<String> = vec![feed.url.to_string()];
+                chain.extend(hops.iter().map(|h| h.to.to_string()));
+                chain.push(next.to_string());
+                return Err(FetchError::Redirect(format!("redirect loop: {}", chain.join(" -> "))));
+            }
+            if hops.len() >= self.max_redirects {
+                return Err(FetchError::Redirect(format!(
+                    "more than {} redirects (last to {next})",
+                    self.max_redirects
+                )));
+            }
+            hops.push(Hop {
+                status: status.as_u16(),
+                to: next.clone(),
+            });
+            url = next;
+        }
+    }
+}
+
+fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(String::from)
+}
+
+/// `ETag` and `Last-Modified`, verbatim.
+pub fn validators_of(headers: &HeaderMap) -> Validators {
+    Validators {
+        etag: header_str(headers, header::ETAG),
+        last_modified: header_str(headers, header::LAST_MODIFIED),
+    }
+}
+
+/// `Cache-Control: max-age`/`s-maxage`, `Expires` and `Retry-After` (seconds or an HTTP date)
+/// of an answer received at `now`. `no-cache`/`no-store` and unparseable values give no hint.
+pub fn hints_of(headers: &HeaderMap, now: DateTime<Utc>) -> Hints {
+    let max_age = header_str(headers, header::CACHE_CONTROL).and_then(|cc| {
+        cc.split(',')
+            .filter_map(|d| d.trim().split_once('='))
+            .filter(|(k, _)| k.eq_ignore_ascii_case("max-age") || k.eq_ignore_ascii_case("s-maxage"))
+            .filter_map(|(_, v)| v.trim().trim_matches('"').parse::<u64>().ok())
+            .max()
+            .map(Duration::from_secs)
+    });
+    let expires = header_str(headers, header::EXPIRES)
+        .and_then(|v| http_date(&v))
+        .filter(|t| *t > now);
+    let retry_after = header_str(headers, header::RETRY_AFTER).and_then(|v| match v.parse::<u64>() {
+        Ok(secs) => chrono::Duration::try_seconds(i64::try_from(secs).ok()?).map(|d| now + d),
+        Err(_) => http_date(&v),
+    });
+    Hints {
+        max_age,
+        expires,
+        retry_after,
+        ..Hints::default()
+    }
+}
+
+// An HTTP date (IMF-fixdate, the obsolete RFC 850 and asctime forms are rare enough to skip).
+fn http_date(v: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc2822(v).ok().map(|t| t.with_timezone(&Utc))
 }
 
 async fn fetch_file(url: &Url, max_body: u64) -> Result<Fetched, FetchError> {
@@ -175,11 +384,7 @@ async fn fetch_file(url: &Url, max_body: u64) -> Result<Fetched, FetchError> {
     if body.len() as u64 > max_body {
         return Err(FetchError::TooLarge { limit: max_body });
     }
-    Ok(Fetched {
-        status: 200,
-        final_url: url.clone(),
-        body,
-    })
+    Ok(Fetched::document(url.clone(), body))
 }
 
 // reqwest exposes few predicates; the source chain says the rest (hyper-util names DNS

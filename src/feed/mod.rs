@@ -3,7 +3,10 @@
 //! Nothing here matches, dedupes or stores; that is `ingest`'s job.
 
 pub mod fetch;
+pub mod hosts;
 pub mod parse;
+pub mod schedule;
+pub mod state;
 
 pub use fetch::{FetchError, Fetched, Fetcher};
 pub use parse::{ParseError, ParsedFeed, parse};

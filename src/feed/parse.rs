@@ -9,6 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use feed_rs::model::{Entry, Text};
 use url::Url;
 
+use super::schedule::Hints;
 use crate::article::{Article, ArticleKey, normalize_ws};
 
 /// Why a document could not be turned into articles. Drives the poll's error class.
@@ -37,6 +38,8 @@ pub struct ParsedFeed {
     pub entries: usize,
     /// One Article per entry, in document order.
     pub articles: Vec<Article>,
+    /// What the document says about how often to poll it.
+    pub hints: Hints,
 }
 
 /// Parses `body` (the raw bytes, undecoded) as a feed. `feed_id` is stamped on every article;
@@ -60,7 +63,71 @@ pub fn parse(feed_id: &str, body: &[u8], base: Option<&Url>) -> Result<ParsedFee
         title: feed.title.as_ref().map(text_of).filter(|t| !t.is_empty()),
         entries: feed.entries.len(),
         articles,
+        hints: document_hints(body, feed.ttl),
     })
+}
+
+/// RSS `<ttl>` (minutes, as feed-rs read it), `<skipHours>`, `<skipDays>` and the syndication
+/// module's `sy:updatePeriod`/`sy:updateFrequency`, which feed-rs drops: read from the channel
+/// head (before the first item) with a few regexes.
+pub fn document_hints(body: &[u8], ttl_minutes: Option<u32>) -> Hints {
+    use std::sync::OnceLock;
+    static RE: OnceLock<[regex::Regex; 5]> = OnceLock::new();
+    let [hours_re, hour_re, days_re, day_re, sy_re] = RE.get_or_init(|| {
+        let re = |p: &str| regex::Regex::new(p).expect("invariant: a constant regex compiles");
+        [
+            re(r"(?is)<skiphours>(.*?)</skiphours>"),
+            re(r"(?is)<hour>\s*(\d{1,2})\s*</hour>"),
+            re(r"(?is)<skipdays>(.*?)</skipdays>"),
+            re(r"(?is)<day>\s*([a-z]+)\s*</day>"),
+            re(r"(?is)<sy:update(period|frequency)>\s*([a-z0-9]+)\s*</sy:update(?:period|frequency)>"),
+        ]
+    });
+    // The channel's own elements come before its items; reading only that far keeps this cheap
+    // and ignores any look-alike inside an article.
+    let head = &body[..body.len().min(64 * 1024)];
+    let head = String::from_utf8_lossy(head);
+    let head = match head.to_ascii_lowercase().find("<item") {
+        Some(i) => head[..i].to_string(),
+        None => head.into_owned(),
+    };
+    let mut hints = Hints {
+        ttl: ttl_minutes.filter(|m| *m > 0).map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
+        ..Hints::default()
+    };
+    if let Some(block) = hours_re.captures(&head) {
+        hints.skip_hours = hour_re
+            .captures_iter(&block[1])
+            .filter_map(|c| c[1].parse::<u8>().ok())
+            // RSS says 0-23; some feeds write 24 for midnight.
+            .map(|h| if h == 24 { 0 } else { h })
+            .filter(|h| *h < 24)
+            .collect();
+    }
+    if let Some(block) = days_re.captures(&head) {
+        hints.skip_days = day_re
+            .captures_iter(&block[1])
+            .filter_map(|c| c[1].parse::<chrono::Weekday>().ok())
+            .collect();
+    }
+    let (mut period, mut frequency) = (None, 1u32);
+    for c in sy_re.captures_iter(&head) {
+        match c[1].to_ascii_lowercase().as_str() {
+            "period" => {
+                period = match c[2].to_ascii_lowercase().as_str() {
+                    "hourly" => Some(3600u64),
+                    "daily" => Some(86_400),
+                    "weekly" => Some(7 * 86_400),
+                    "monthly" => Some(30 * 86_400),
+                    "yearly" => Some(365 * 86_400),
+                    _ => None,
+                }
+            }
+            _ => frequency = c[2].parse::<u32>().ok().filter(|f| *f > 0).unwrap_or(1),
+        }
+    }
+    hints.update_period = period.map(|p| std::time::Duration::from_secs(p / u64::from(frequency)));
+    hints
 }
 
 /// Runs `f`, turning a panic inside it into `ParseError::Panicked` with the panic's message.

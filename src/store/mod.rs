@@ -5,6 +5,7 @@
 //! Only `store/sled.rs` touches sled. Nothing here fetches, parses or matches.
 
 pub mod facts;
+pub mod feeds;
 pub mod sled;
 pub mod verify;
 pub mod writer;

@@ -245,7 +245,7 @@ fn lock(path: &Path) -> Result<File, StoreError> {
     Ok(file)
 }
 
-fn engine(context: impl Into<String>, e: sled::Error) -> StoreError {
+pub(super) fn engine(context: impl Into<String>, e: sled::Error) -> StoreError {
     StoreError::Engine {
         context: context.into(),
         message: e.to_string(),

@@ -12,7 +12,7 @@ const CASES: &[(&str, &str)] = &[
     ("bad-toml.toml", "2:7: invalid TOML: unclosed table, expected `]`"),
     (
         "unknown-key.toml",
-        "5:1: poll.intervall: unknown field `intervall`, expected one of `interval`, `concurrency`, `timeout`, `connect_timeout`, `max_body`, `max_redirects`, `contact`",
+        "5:1: poll.intervall: unknown field `intervall`, expected one of `interval`, `concurrency`, `timeout`, `connect_timeout`, `max_body`, `max_redirects`, `contact`, `min_interval`, `max_backoff`, `host_concurrency`, `host_spacing`, `retry_after_scope`, `gone_after`, `max_entries`, `proxy`",
     ),
     (
         "unknown-feed-key.toml",
@@ -32,6 +32,18 @@ const CASES: &[(&str, &str)] = &[
         "3:10: api.listen: 0.0.0.0:7878 is not a loopback address; the API has no authentication, so use 127.0.0.1 or [::1]",
     ),
     ("bad-listen.toml", "2:10: api.listen: invalid socket address syntax"),
+    (
+        "bad-proxy.toml",
+        "2:9: poll.proxy: \"proxy.example:3128\" is not a proxy URL; write it like \"http://proxy.example:3128\"",
+    ),
+    (
+        "backoff-below-floor.toml",
+        "3:15: poll.max_backoff: must be at least poll.min_interval (10m)",
+    ),
+    (
+        "bad-retry-scope.toml",
+        "2:21: poll.retry_after_scope: unknown variant `planet`, expected `host` or `feed`",
+    ),
     (
         "wrong-type.toml",
         "2:15: poll.concurrency: invalid type: string \"lots\", expected usize",

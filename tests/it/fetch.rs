@@ -6,6 +6,7 @@ use std::io::Write;
 use std::time::Duration;
 
 use frontline::config::FeedConfig;
+use frontline::feed::state::Validators;
 use frontline::feed::{FetchError, Fetcher};
 
 use crate::support::feed_server::{Doc, FeedServer};
@@ -19,6 +20,7 @@ fn feed(url: &str, timeout: Duration, max_body: u64) -> FeedConfig {
         interval: Duration::from_secs(60),
         timeout,
         max_body,
+        max_entries: 2000,
     }
 }
 
@@ -47,19 +49,19 @@ async fn bodies_over_the_cap_are_refused_even_when_compressed() {
     );
     let f = fetcher();
     let err = f
-        .fetch(&feed(&server.url("/big.xml"), Duration::from_secs(10), 100_000))
+        .fetch(&feed(&server.url("/big.xml"), Duration::from_secs(10), 100_000), &Validators::default())
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { limit: 100_000 }), "{err}");
     let err = f
-        .fetch(&feed(&server.url("/bomb.xml"), Duration::from_secs(10), 1_000_000))
+        .fetch(&feed(&server.url("/bomb.xml"), Duration::from_secs(10), 1_000_000), &Validators::default())
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { limit: 1_000_000 }), "{err}");
     assert_eq!(err.class(), "too_large");
     // Under the cap, the decoded body comes back whole.
     let ok = f
-        .fetch(&feed(&server.url("/bomb.xml"), Duration::from_secs(10), 6_000_000))
+        .fetch(&feed(&server.url("/bomb.xml"), Duration::from_secs(10), 6_000_000), &Validators::default())
         .await
         .unwrap();
     assert_eq!(ok.body.len(), 5_000_000);
@@ -76,7 +78,7 @@ async fn a_slow_server_hits_the_deadline() {
         },
     );
     let err = fetcher()
-        .fetch(&feed(&server.url("/slow.xml"), Duration::from_millis(300), 100_000))
+        .fetch(&feed(&server.url("/slow.xml"), Duration::from_millis(300), 100_000), &Validators::default())
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::Timeout(_)), "{err}");
@@ -90,12 +92,12 @@ async fn statuses_are_classified_and_requests_identify_themselves() {
     server.set("/down.xml", Doc::status(503));
     let f = fetcher();
     let gone = f
-        .fetch(&feed(&server.url("/gone.xml"), Duration::from_secs(5), 1000))
+        .fetch(&feed(&server.url("/gone.xml"), Duration::from_secs(5), 1000), &Validators::default())
         .await
         .unwrap_err();
     assert_eq!((gone.class(), gone.to_string().as_str()), ("http_4xx", "http 410 Gone"));
     let down = f
-        .fetch(&feed(&server.url("/down.xml"), Duration::from_secs(5), 1000))
+        .fetch(&feed(&server.url("/down.xml"), Duration::from_secs(5), 1000), &Validators::default())
         .await
         .unwrap_err();
     assert_eq!(down.class(), "http_5xx");
@@ -121,12 +123,12 @@ async fn files_are_capped_too() {
     let url = url::Url::from_file_path(&path).unwrap();
     let f = fetcher();
     let err = f
-        .fetch(&feed(url.as_str(), Duration::from_secs(5), 4096))
+        .fetch(&feed(url.as_str(), Duration::from_secs(5), 4096), &Validators::default())
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { limit: 4096 }), "{err}");
     assert_eq!(
-        f.fetch(&feed(url.as_str(), Duration::from_secs(5), 5000))
+        f.fetch(&feed(url.as_str(), Duration::from_secs(5), 5000), &Validators::default())
             .await
             .unwrap()
             .body

@@ -191,9 +191,9 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
         } else {
             Health::Degraded
         };
-        assert_eq!(Health::of(&f), expected, "{id}");
+        assert_eq!(f.health, expected, "{id}");
     }
-    assert_eq!(Health::of(&feed("caucasus-wire")), Health::Healthy);
+    assert_eq!(feed("caucasus-wire").health, Health::Healthy);
 
     let store = SledStore::open_existing(&store_path, ByteSize::mib(8)).unwrap();
     let events = store.read_after(0, 1000).unwrap();

@@ -35,7 +35,7 @@ pub fn shipped_profile() -> Profile {
 /// `[[feed]]` tables, and `interval`; returns it loaded.
 pub fn write_config(dir: &Path, feeds: &[(&str, &str)], interval: &str) -> Config {
     let mut text = format!(
-        "[store]\npath = \"store\"\ncache = \"8MiB\"\n\n[api]\nsocket = \"api.sock\"\n\n[profile]\npath = {:?}\n\n[poll]\ninterval = \"{interval}\"\ntimeout = \"10s\"\n",
+        "[store]\npath = \"store\"\ncache = \"8MiB\"\n\n[api]\nsocket = \"api.sock\"\n\n[profile]\npath = {:?}\n\n[poll]\ninterval = \"{interval}\"\ntimeout = \"10s\"\nmin_interval = \"1s\"\nhost_spacing = \"0s\"\n",
         root()
             .join("config/profiles/nagorno-karabakh.toml")
             .display()
