@@ -464,7 +464,10 @@ impl Config {
                         err(
                             p.span(),
                             "poll.proxy",
-                            format!("{:?} is not a proxy URL; write it like \"http://proxy.example:3128\"", p.get_ref()),
+                            format!(
+                                "{:?} is not a proxy URL; write it like \"http://proxy.example:3128\"",
+                                p.get_ref()
+                            ),
                         )
                     })?,
             ),

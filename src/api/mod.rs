@@ -155,9 +155,12 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
             "Polls answered 304 Not Modified (nothing parsed), per feed.",
             |f| f.not_modified,
         ),
-        ("feed_gone", "gauge", "1 while a feed is gone (410, or only 404s for poll.gone_after).", |f| {
-            u64::from(f.health == crate::feed::state::Health::Gone)
-        }),
+        (
+            "feed_gone",
+            "gauge",
+            "1 while a feed is gone (410, or only 404s for poll.gone_after).",
+            |f| u64::from(f.health == crate::feed::state::Health::Gone),
+        ),
         ("poll_errors_total", "counter", "Polls that failed, per feed.", |f| {
             f.failures
         }),
@@ -326,7 +329,12 @@ async fn feeds(State(s): State<ApiState>) -> Result<Json<crate::daemon::feeds::F
     let status = s.status.borrow().clone();
     let configs = Arc::clone(&s.feeds);
     view(s, move |articles, _| {
-        crate::daemon::feeds::view(&configs, &status.feeds, true, &crate::daemon::feeds::article_counts(articles))
+        crate::daemon::feeds::view(
+            &configs,
+            &status.feeds,
+            true,
+            &crate::daemon::feeds::article_counts(articles),
+        )
     })
     .await
 }

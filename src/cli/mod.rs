@@ -239,7 +239,12 @@ fn feeds(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let view: feeds::FeedsView = state::from_daemon_or_store(ctx, "/v1/feeds", |s| {
         let config = ctx.config()?;
         let states = s.store.feed_states()?;
-        Ok(feeds::view(&config.feeds, &states, false, &feeds::article_counts(&s.articles)))
+        Ok(feeds::view(
+            &config.feeds,
+            &states,
+            false,
+            &feeds::article_counts(&s.articles),
+        ))
     })?;
     state::print(args.json, &view, render::feeds)
 }

@@ -632,20 +632,24 @@ pub fn imports(s: &crate::cli::import::Summary) -> String {
 pub fn feeds(v: &crate::daemon::feeds::FeedsView) -> String {
     let mut out = String::new();
     if !v.live {
-        out.push_str("no daemon answers: health and poll counts are unknown; article counts are from the store\n");
+        out.push_str("no daemon answers: health unknown; the rest is as the store last kept it\n");
     }
     let when = |t: &Option<DateTime<Utc>>| t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
     let mut t = table(&[
-        "feed", "health", "last success", "polls", "failures", "appended", "articles", "last error",
+        "feed", "health", "last success", "next poll", "polls", "failures", "304s", "appended", "articles",
+        "last error",
     ]);
+    let mut moved = Vec::new();
     for f in &v.feeds {
         let st = &f.status;
         t.add_row(vec![
             f.id.clone(),
             f.health.name().to_string(),
             when(&st.last_success),
+            when(&st.next_due),
             st.polls.to_string(),
             st.failures.to_string(),
+            st.not_modified.to_string(),
             st.appended.to_string(),
             f.articles.to_string(),
             match (&st.last_error_class, &st.last_error) {
@@ -653,8 +657,17 @@ pub fn feeds(v: &crate::daemon::feeds::FeedsView) -> String {
                 _ => "-".to_string(),
             },
         ]);
+        if let Some(to) = st.moved() {
+            moved.push(format!(
+                "{} has moved permanently to {to}: update its url in the config",
+                f.id
+            ));
+        }
     }
     let _ = writeln!(out, "{t}");
+    for m in moved {
+        let _ = writeln!(out, "{m}");
+    }
     if !v.other_feeds.is_empty() {
         let others: Vec<String> = v.other_feeds.iter().map(|(id, n)| format!("{id} ({n})")).collect();
         let _ = writeln!(out, "also stored, not in the config: {}", others.join(", "));

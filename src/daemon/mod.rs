@@ -22,10 +22,10 @@ use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
 
 use crate::config::{Config, FeedConfig};
-use crate::feed::state::Validators;
-use crate::feed::{Fetched, Fetcher};
 use crate::feed::schedule::Policy;
+use crate::feed::state::Validators;
 use crate::feed::state::{FeedState, Limits, PollResult};
+use crate::feed::{Fetched, Fetcher};
 use crate::ingest::{self, PollError, PollReport, elapsed_ms};
 use crate::matcher::Matcher;
 use crate::profile::Profile;
@@ -331,7 +331,8 @@ impl Outcome {
                     skip_days: report.hints.skip_days.clone(),
                     ..f.hints.clone()
                 };
-                let counts = [report.bytes, report.entries, report.matched, report.new, report.revised].map(|n| n as u64);
+                let counts =
+                    [report.bytes, report.entries, report.matched, report.new, report.revised].map(|n| n as u64);
                 fetched(f, hints, counts)
             }
             Outcome::Failed(e) => PollResult::Failed {
@@ -364,7 +365,9 @@ async fn poll_once(feed: FeedConfig, validators: Validators, ctx: Arc<FeedContex
 fn log_poll(feed: &FeedConfig, outcome: &Outcome, state: &FeedState, took_ms: u64) {
     let next = state.next_due.map(|t| t.to_rfc3339()).unwrap_or_default();
     match outcome {
-        Outcome::NotModified(_) => info!(feed = %feed.id, status = 304, took_ms, next_due = %next, "poll finished: not modified"),
+        Outcome::NotModified(_) => {
+            info!(feed = %feed.id, status = 304, took_ms, next_due = %next, "poll finished: not modified")
+        }
         Outcome::Ingested { report: r, .. } => info!(
             feed = %feed.id,
             status = r.status,

@@ -183,7 +183,8 @@ impl Fetcher {
             // Redirects are followed by hand (see `send`), to see each hop.
             .redirect(reqwest::redirect::Policy::none());
         if let Some(proxy) = &poll.proxy {
-            builder = builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| FetchError::Other(root_cause(&e)))?);
+            builder =
+                builder.proxy(reqwest::Proxy::all(proxy.as_str()).map_err(|e| FetchError::Other(root_cause(&e)))?);
         }
         let client = builder.build().map_err(|e| FetchError::Other(root_cause(&e)))?;
         Ok(Fetcher {
@@ -294,9 +295,9 @@ impl Fetcher {
                 .and_then(|v| v.to_str().ok())
                 .ok_or_else(|| FetchError::Redirect(format!("{} from {url} without a Location", status.as_u16())))?;
             // Relative locations resolve against the URL that answered.
-            let next = url
-                .join(location)
-                .map_err(|e| FetchError::Redirect(format!("{} to an invalid URL {location:?}: {e}", status.as_u16())))?;
+            let next = url.join(location).map_err(|e| {
+                FetchError::Redirect(format!("{} to an invalid URL {location:?}: {e}", status.as_u16()))
+            })?;
             if !matches!(next.scheme(), "http" | "https") {
                 return Err(FetchError::Redirect(format!("to a non-HTTP URL {next}")));
             }

@@ -99,7 +99,9 @@ impl HostGate {
     /// No request to `url`'s host starts before `until` (a `Retry-After`).
     pub fn pause(&self, url: &Url, until: DateTime<Utc>) {
         let Some(key) = host_key(url) else { return };
-        let Ok(wait) = (until - Utc::now()).to_std() else { return };
+        let Ok(wait) = (until - Utc::now()).to_std() else {
+            return;
+        };
         let host = self.host(&key);
         let mut next = host.next_start.lock().unwrap_or_else(|p| p.into_inner());
         *next = (*next).max(Instant::now() + wait);
@@ -113,8 +115,14 @@ mod tests {
     #[test]
     fn hosts_are_keyed_by_scheme_host_and_port() {
         let key = |u: &str| host_key(&Url::parse(u).unwrap());
-        assert_eq!(key("https://Example.org/feed").as_deref(), Some("https://example.org:443"));
-        assert_eq!(key("http://example.org:8080/a").as_deref(), Some("http://example.org:8080"));
+        assert_eq!(
+            key("https://Example.org/feed").as_deref(),
+            Some("https://example.org:443")
+        );
+        assert_eq!(
+            key("http://example.org:8080/a").as_deref(),
+            Some("http://example.org:8080")
+        );
         assert_ne!(key("http://example.org/a"), key("https://example.org/a"));
         assert_eq!(key("file:///tmp/feed.xml"), None);
     }

@@ -92,7 +92,9 @@ pub fn document_hints(body: &[u8], ttl_minutes: Option<u32>) -> Hints {
         None => head.into_owned(),
     };
     let mut hints = Hints {
-        ttl: ttl_minutes.filter(|m| *m > 0).map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
+        ttl: ttl_minutes
+            .filter(|m| *m > 0)
+            .map(|m| std::time::Duration::from_secs(u64::from(m) * 60)),
         ..Hints::default()
     };
     if let Some(block) = hours_re.captures(&head) {

@@ -106,9 +106,8 @@ fn span(d: Duration) -> Span {
 // Moves `t` to the start of the next hour that is neither a skipped hour nor on a skipped day
 // (at most a week ahead; a feed that skips everything is polled as if it skipped nothing).
 fn skip(t: DateTime<Utc>, hints: &Hints) -> DateTime<Utc> {
-    let skipped = |t: DateTime<Utc>| {
-        hints.skip_hours.contains(&(t.hour() as u8)) || hints.skip_days.contains(&t.weekday())
-    };
+    let skipped =
+        |t: DateTime<Utc>| hints.skip_hours.contains(&(t.hour() as u8)) || hints.skip_days.contains(&t.weekday());
     if !skipped(t) {
         return t;
     }
@@ -178,7 +177,10 @@ mod tests {
             interval: MIN,
             ..policy()
         };
-        assert_eq!(after_success(now, &eager, &Hints::default(), 0.0), at("2020-10-10T12:05:00Z"));
+        assert_eq!(
+            after_success(now, &eager, &Hints::default(), 0.0),
+            at("2020-10-10T12:05:00Z")
+        );
     }
 
     #[test]

@@ -159,7 +159,9 @@ impl FeedState {
 
     /// Whether the last move seen has repeated enough to report.
     pub fn moved(&self) -> Option<&str> {
-        (self.moved_seen >= MOVE_AFTER).then_some(self.moved_to.as_deref()).flatten()
+        (self.moved_seen >= MOVE_AFTER)
+            .then_some(self.moved_to.as_deref())
+            .flatten()
     }
 
     /// Applies one poll finished at `now`; `jitter` is a draw in 0..1.
@@ -240,11 +242,7 @@ impl FeedState {
                 // A gone feed is probed at the cap: it may come back, and is never dropped.
                 let failures = if gone { u32::MAX } else { failures };
                 self.next_due = Some(schedule::after_failure(
-                    now,
-                    &limits.policy,
-                    failures,
-                    *retry_after,
-                    jitter,
+                    now, &limits.policy, failures, *retry_after, jitter,
                 ));
             }
         }
@@ -324,7 +322,11 @@ mod tests {
         assert_eq!(s.next_due, Some(at("2020-10-10T13:00:00Z")), "15m doubled twice");
         s.record(&ok(200, None), t, &limits(), 0.5);
         assert_eq!((s.health, s.consecutive_failures), (Health::Healthy, 0));
-        assert_eq!(s.last_error_class.as_deref(), Some("http_5xx"), "the last error stays visible");
+        assert_eq!(
+            s.last_error_class.as_deref(),
+            Some("http_5xx"),
+            "the last error stays visible"
+        );
     }
 
     #[test]
@@ -337,11 +339,19 @@ mod tests {
         let mut s = FeedState::new("http://x/feed");
         s.record(&failed(Some(404)), at("2020-10-01T00:00:00Z"), &limits(), 1.0);
         s.record(&failed(Some(404)), at("2020-10-07T00:00:00Z"), &limits(), 1.0);
-        assert_eq!(s.health, Health::Degraded, "two failures, six days of 404s: not gone yet");
+        assert_eq!(
+            s.health,
+            Health::Degraded,
+            "two failures, six days of 404s: not gone yet"
+        );
         s.record(&failed(Some(404)), at("2020-10-08T00:00:00Z"), &limits(), 1.0);
         assert_eq!(s.health, Health::Gone);
         s.record(&ok(200, None), at("2020-10-09T00:00:00Z"), &limits(), 0.5);
-        assert_eq!((s.health, s.first_404), (Health::Healthy, None), "a feed that comes back is healthy");
+        assert_eq!(
+            (s.health, s.first_404),
+            (Health::Healthy, None),
+            "a feed that comes back is healthy"
+        );
     }
 
     #[test]

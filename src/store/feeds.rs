@@ -14,7 +14,9 @@ const TREE: &str = "feed_state";
 
 impl SledStore {
     fn feed_tree(&self) -> Result<sled::Tree, StoreError> {
-        self.db().open_tree(TREE).map_err(|e| engine(format!("opening tree {TREE}"), e))
+        self.db()
+            .open_tree(TREE)
+            .map_err(|e| engine(format!("opening tree {TREE}"), e))
     }
 
     /// Every feed's remembered state. A value that no longer decodes (written by another

@@ -49,19 +49,28 @@ async fn bodies_over_the_cap_are_refused_even_when_compressed() {
     );
     let f = fetcher();
     let err = f
-        .fetch(&feed(&server.url("/big.xml"), Duration::from_secs(10), 100_000), &Validators::default())
+        .fetch(
+            &feed(&server.url("/big.xml"), Duration::from_secs(10), 100_000),
+            &Validators::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { limit: 100_000 }), "{err}");
     let err = f
-        .fetch(&feed(&server.url("/bomb.xml"), Duration::from_secs(10), 1_000_000), &Validators::default())
+        .fetch(
+            &feed(&server.url("/bomb.xml"), Duration::from_secs(10), 1_000_000),
+            &Validators::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { limit: 1_000_000 }), "{err}");
     assert_eq!(err.class(), "too_large");
     // Under the cap, the decoded body comes back whole.
     let ok = f
-        .fetch(&feed(&server.url("/bomb.xml"), Duration::from_secs(10), 6_000_000), &Validators::default())
+        .fetch(
+            &feed(&server.url("/bomb.xml"), Duration::from_secs(10), 6_000_000),
+            &Validators::default(),
+        )
         .await
         .unwrap();
     assert_eq!(ok.body.len(), 5_000_000);
@@ -78,7 +87,10 @@ async fn a_slow_server_hits_the_deadline() {
         },
     );
     let err = fetcher()
-        .fetch(&feed(&server.url("/slow.xml"), Duration::from_millis(300), 100_000), &Validators::default())
+        .fetch(
+            &feed(&server.url("/slow.xml"), Duration::from_millis(300), 100_000),
+            &Validators::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::Timeout(_)), "{err}");
@@ -92,12 +104,18 @@ async fn statuses_are_classified_and_requests_identify_themselves() {
     server.set("/down.xml", Doc::status(503));
     let f = fetcher();
     let gone = f
-        .fetch(&feed(&server.url("/gone.xml"), Duration::from_secs(5), 1000), &Validators::default())
+        .fetch(
+            &feed(&server.url("/gone.xml"), Duration::from_secs(5), 1000),
+            &Validators::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!((gone.class(), gone.to_string().as_str()), ("http_4xx", "http 410 Gone"));
     let down = f
-        .fetch(&feed(&server.url("/down.xml"), Duration::from_secs(5), 1000), &Validators::default())
+        .fetch(
+            &feed(&server.url("/down.xml"), Duration::from_secs(5), 1000),
+            &Validators::default(),
+        )
         .await
         .unwrap_err();
     assert_eq!(down.class(), "http_5xx");
@@ -123,16 +141,22 @@ async fn files_are_capped_too() {
     let url = url::Url::from_file_path(&path).unwrap();
     let f = fetcher();
     let err = f
-        .fetch(&feed(url.as_str(), Duration::from_secs(5), 4096), &Validators::default())
+        .fetch(
+            &feed(url.as_str(), Duration::from_secs(5), 4096),
+            &Validators::default(),
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, FetchError::TooLarge { limit: 4096 }), "{err}");
     assert_eq!(
-        f.fetch(&feed(url.as_str(), Duration::from_secs(5), 5000), &Validators::default())
-            .await
-            .unwrap()
-            .body
-            .len(),
+        f.fetch(
+            &feed(url.as_str(), Duration::from_secs(5), 5000),
+            &Validators::default()
+        )
+        .await
+        .unwrap()
+        .body
+        .len(),
         5000
     );
 }

@@ -11,6 +11,7 @@ mod fetch;
 mod import;
 mod ingest;
 mod peer_feeds;
+mod polite;
 mod projection;
 mod readme;
 mod store;

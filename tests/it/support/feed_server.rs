@@ -22,6 +22,14 @@ pub struct Doc {
     pub headers: Vec<(&'static str, String)>,
     /// How long to wait before answering.
     pub delay: Duration,
+    /// Answer 304 when the request's `If-None-Match` is this (and send it as `ETag`).
+    pub etag: Option<String>,
+    /// Answer 304 when the request's `If-Modified-Since` is this (and send it as `Last-Modified`).
+    pub last_modified: Option<String>,
+    /// Send the body in 16-byte pieces this far apart.
+    pub drip: Option<Duration>,
+    /// Repeat the body forever.
+    pub endless: bool,
 }
 
 impl Doc {
@@ -33,6 +41,18 @@ impl Doc {
             body: body.into(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            etag: None,
+            last_modified: None,
+            drip: None,
+            endless: false,
+        }
+    }
+
+    /// A redirect with `status` to `location`.
+    pub fn redirect(status: u16, location: &str) -> Doc {
+        Doc {
+            headers: vec![("location", location.to_string())],
+            ..Doc::status(status)
         }
     }
 
@@ -44,6 +64,10 @@ impl Doc {
             body: Vec::new(),
             headers: Vec::new(),
             delay: Duration::ZERO,
+            etag: None,
+            last_modified: None,
+            drip: None,
+            endless: false,
         }
     }
 }
@@ -53,6 +77,8 @@ impl Doc {
 pub struct Seen {
     pub path: String,
     pub headers: HeaderMap,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 #[derive(Default)]
@@ -111,6 +137,7 @@ async fn serve(State(shared): State<Arc<Mutex<Shared>>>, req: Request) -> Respon
         s.requests.push(Seen {
             path: path.clone(),
             headers: req.headers().clone(),
+            at: std::time::Instant::now(),
         });
         s.docs.get(&path).cloned()
     };
@@ -118,12 +145,60 @@ async fn serve(State(shared): State<Arc<Mutex<Shared>>>, req: Request) -> Respon
     if !doc.delay.is_zero() {
         tokio::time::sleep(doc.delay).await;
     }
-    let mut resp = Response::new(Body::from(doc.body));
-    *resp.status_mut() = StatusCode::from_u16(doc.status).expect("valid status");
+    let asked = |name: header::HeaderName| req.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
+    let not_modified = (doc.etag.is_some() && asked(header::IF_NONE_MATCH) == doc.etag)
+        || (doc.last_modified.is_some() && asked(header::IF_MODIFIED_SINCE) == doc.last_modified);
+    let (status, body) = if not_modified {
+        (304, Body::empty())
+    } else if doc.drip.is_some() || doc.endless {
+        (
+            doc.status,
+            drip(doc.body.clone(), doc.drip.unwrap_or_default(), doc.endless),
+        )
+    } else {
+        (doc.status, Body::from(doc.body.clone()))
+    };
+    let mut resp = Response::new(body);
+    *resp.status_mut() = StatusCode::from_u16(status).expect("valid status");
     let headers = resp.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(doc.content_type));
+    for (name, value) in [(header::ETAG, &doc.etag), (header::LAST_MODIFIED, &doc.last_modified)] {
+        if let Some(v) = value {
+            headers.insert(name, HeaderValue::from_str(v).expect("valid header value"));
+        }
+    }
     for (name, value) in doc.headers {
         headers.insert(name, HeaderValue::from_str(&value).expect("valid header value"));
     }
     resp
+}
+
+// A body written a piece at a time by a task of its own: 16-byte pieces `every` apart, or the
+// whole body again and again when `endless` (until the client goes away).
+fn drip(body: Vec<u8>, every: Duration, endless: bool) -> Body {
+    use tokio::io::AsyncWriteExt;
+    let (mut tx, rx) = tokio::io::duplex(64 * 1024);
+    tokio::spawn(async move {
+        loop {
+            let pieces: Vec<&[u8]> = if endless {
+                vec![&body[..]]
+            } else {
+                body.chunks(16).collect()
+            };
+            for piece in pieces {
+                if tx.write_all(piece).await.is_err() {
+                    return;
+                }
+                if every.is_zero() {
+                    tokio::task::yield_now().await;
+                } else {
+                    tokio::time::sleep(every).await;
+                }
+            }
+            if !endless {
+                return;
+            }
+        }
+    });
+    Body::from_stream(tokio_util::io::ReaderStream::new(rx))
 }
