@@ -115,7 +115,12 @@ pub async fn ingest_document(
     // holds one blocking thread, not this feed's task).
     let max_entries = feed.max_entries;
     let work = tokio::task::spawn_blocking(move || {
-        let parsed = feed::parse(&feed_id, &fetched.body, Some(&fetched.final_url))?;
+        let parsed = feed::parse_document(
+            &feed_id,
+            &fetched.body,
+            Some(&fetched.final_url),
+            fetched.charset.as_deref(),
+        )?;
         let entries = parsed.entries;
         // Entries past the cap are ignored: a document of a million items is a mistake or an
         // attack, and the first ones are the newest in every real feed.

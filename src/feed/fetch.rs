@@ -125,6 +125,8 @@ pub struct Fetched {
     pub hints: Hints,
     /// Redirects followed, in order.
     pub redirects: Vec<Hop>,
+    /// The `charset` of the answer's `Content-Type`, if it named one.
+    pub charset: Option<String>,
 }
 
 impl Fetched {
@@ -137,6 +139,7 @@ impl Fetched {
             validators: Validators::default(),
             hints: Hints::default(),
             redirects: Vec::new(),
+            charset: None,
         }
     }
 
@@ -233,6 +236,7 @@ impl Fetcher {
                 validators: validators_of(resp.headers()),
                 hints: hints_of(resp.headers(), now),
                 redirects,
+                charset: None,
             });
         }
         if !status.is_success() {
@@ -245,6 +249,7 @@ impl Fetcher {
         let final_url = resp.url().clone();
         let validators = validators_of(resp.headers());
         let hints = hints_of(resp.headers(), now);
+        let charset = header_str(resp.headers(), header::CONTENT_TYPE).and_then(|ct| charset_of(&ct));
         // Content-Length is the compressed size, so it can only reject early; the real cap is
         // counted on the decoded stream below (a gzip bomb stops at the cap).
         if resp.content_length().is_some_and(|n| n > feed.max_body) {
@@ -264,6 +269,7 @@ impl Fetcher {
             validators,
             hints,
             redirects,
+            charset,
         })
     }
 
@@ -329,6 +335,17 @@ fn header_str(headers: &HeaderMap, name: header::HeaderName) -> Option<String> {
         .map(str::trim)
         .filter(|v| !v.is_empty())
         .map(String::from)
+}
+
+/// The `charset` parameter of a `Content-Type` (`text/xml; charset=ISO-8859-1`).
+pub fn charset_of(content_type: &str) -> Option<String> {
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches('"').to_string())
+            .filter(|v| !v.is_empty())
+    })
 }
 
 /// `ETag` and `Last-Modified`, verbatim.

@@ -45,25 +45,35 @@ pub struct ParsedFeed {
 /// Parses `body` (the raw bytes, undecoded) as a feed. `feed_id` is stamped on every article;
 /// `base` (the final URL after redirects) resolves relative links.
 pub fn parse(feed_id: &str, body: &[u8], base: Option<&Url>) -> Result<ParsedFeed, ParseError> {
+    parse_document(feed_id, body, base, None)
+}
+
+/// As [`parse`], with the charset the HTTP `Content-Type` named. The document is normalised
+/// first (`normalize`); if feed-rs still rejects it, a truncated one is tried again with its
+/// complete items (`normalize::recover`), and the first error is reported if that fails too.
+pub fn parse_document(
+    feed_id: &str,
+    body: &[u8],
+    base: Option<&Url>,
+    charset: Option<&str>,
+) -> Result<ParsedFeed, ParseError> {
     if looks_like_html(body) {
         return Err(ParseError::NotAFeed);
     }
-    // A new parser per document: feed-rs parsers are not reusable after a failure in every
-    // version (3.0 panics on every later feed), and building one costs nothing.
-    let parser = feed_rs::parser::Builder::new()
-        .base_uri(base.map(Url::as_str))
-        // An empty id marks "the feed gave none"; we derive identity ourselves. feed-rs's
-        // default invents a random UUID on every parse, which would duplicate the article.
-        .id_generator(|_, _, _| String::new())
-        .sanitize_content(false)
-        .build();
-    let feed = contained(|| parser.parse(body).map_err(|e| ParseError::Invalid(e.to_string())))?;
+    let normalized = super::normalize::normalize(body, charset);
+    let feed = match feed_rs_parse(&normalized, base) {
+        Ok(feed) => feed,
+        Err(first) => match super::normalize::recover(&normalized) {
+            Some(recovered) => feed_rs_parse(&recovered, base).map_err(|_| first)?,
+            None => return Err(first),
+        },
+    };
     let articles = feed.entries.iter().map(|e| to_article(feed_id, e)).collect();
     Ok(ParsedFeed {
         title: feed.title.as_ref().map(text_of).filter(|t| !t.is_empty()),
         entries: feed.entries.len(),
         articles,
-        hints: document_hints(body, feed.ttl),
+        hints: document_hints(&normalized, feed.ttl),
     })
 }
 
@@ -130,6 +140,22 @@ pub fn document_hints(body: &[u8], ttl_minutes: Option<u32>) -> Hints {
     }
     hints.update_period = period.map(|p| std::time::Duration::from_secs(p / u64::from(frequency)));
     hints
+}
+
+fn feed_rs_parse(body: &[u8], base: Option<&Url>) -> Result<feed_rs::model::Feed, ParseError> {
+    // A new parser per document: feed-rs parsers are not reusable after a failure in every
+    // version (3.0 panics on every later feed), and building one costs nothing.
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(base.map(Url::as_str))
+        // An empty id marks "the feed gave none"; we derive identity ourselves. feed-rs's
+        // default invents a random UUID on every parse, which would duplicate the article.
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        // Ours reads what feed-rs's gives up on (zone abbreviations, AM/PM, no zone) and never
+        // answers "now" for a date it cannot read.
+        .timestamp_parser(super::dates::parse)
+        .build();
+    contained(|| parser.parse(body).map_err(|e| ParseError::Invalid(e.to_string())))
 }
 
 /// Runs `f`, turning a panic inside it into `ParseError::Panicked` with the panic's message.

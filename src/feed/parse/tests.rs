@@ -137,3 +137,35 @@ fn a_panic_inside_the_parser_becomes_this_feeds_error() {
     assert_eq!(string_panic, Err(ParseError::Panicked("7 bytes".into())));
     assert_eq!(contained(|| Ok::<_, ParseError>(5)), Ok(5));
 }
+
+#[test]
+fn what_breaks_feed_rs_is_repaired_first() {
+    // Latin-1 with a declaration saying so, `&nbsp;`, a stray `&`, an `<rss>` without a version,
+    // a control character, and a date with a zone abbreviation: feed-rs alone fails the whole
+    // document on several of these.
+    let doc = b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<rss><channel><title>Wire</title>\
+<item><guid>a</guid><title>Shelling&nbsp;in Ganja & Barda\x01</title>\
+<description>Caf\xe9 owners fled.</description><pubDate>Sat, 10 Oct 2020 12:00:00 CEST</pubDate></item>\
+</channel></rss>";
+    let feed = parse("wire", doc, None).expect("repaired and parsed");
+    let a = &feed.articles[0];
+    assert_eq!(a.title.as_deref(), Some("Shelling in Ganja & Barda"));
+    assert_eq!(a.text, "Caf\u{e9} owners fled.");
+    assert_eq!(a.published_at, Some("2020-10-10T10:00:00Z".parse().unwrap()));
+}
+
+#[test]
+fn a_truncated_document_keeps_its_complete_items() {
+    let doc = rss("<item><guid>a</guid><title>First</title></item><item><guid>b</guid><title>Sec");
+    let cut = &doc[..doc.find("Sec").unwrap() + 3];
+    let feed = parse("wire", cut.as_bytes(), None).expect("recovered");
+    assert_eq!(feed.articles.len(), 1);
+    assert_eq!(feed.articles[0].title.as_deref(), Some("First"));
+}
+
+#[test]
+fn the_http_charset_decodes_an_undeclared_document() {
+    let doc = b"<rss version=\"2.0\"><channel><item><guid>a</guid><title>\xc7ay</title></item></channel></rss>";
+    let feed = super::parse_document("wire", doc, None, Some("windows-1254")).unwrap();
+    assert_eq!(feed.articles[0].title.as_deref(), Some("\u{c7}ay"));
+}
