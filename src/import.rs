@@ -15,6 +15,7 @@ use url::Url;
 
 use crate::config::{FeedConfig, is_valid_id};
 use crate::feed::Fetched;
+use crate::feed::identity::Memory;
 use crate::ingest::{PollError, PollReport, ingest_document};
 use crate::matcher::Matcher;
 use crate::store::AppendHandle;
@@ -192,14 +193,17 @@ pub fn origin(path: &Path) -> Url {
         .unwrap_or_else(|()| Url::parse("file:///imported").expect("invariant: a constant URL parses"))
 }
 
-/// Ingests one saved document as a poll of feed `feed` would: parsed off the runtime, matched,
-/// deduplicated and appended through `appender`, durable when this returns.
+/// Ingests one saved document as a poll of feed `feed` would: parsed off the runtime, keyed by
+/// the feed's `identity` (a configured feed switched to links stays on links), matched,
+/// deduplicated and appended through `appender`, durable when this returns. The identity memory
+/// is not updated by an import: an archive must not switch a live feed.
 pub async fn ingest(
     feed: &str,
     origin: Url,
     body: Vec<u8>,
     matcher: &Arc<Matcher>,
     appender: &AppendHandle,
+    identity: Memory,
 ) -> Result<PollReport, PollError> {
     let config = FeedConfig {
         id: feed.to_string(),
@@ -212,7 +216,7 @@ pub async fn ingest(
         max_entries: MAX_ENTRIES,
     };
     let fetched = Fetched::document(origin, body);
-    ingest_document(&config, fetched, matcher, appender).await
+    ingest_document(&config, fetched, matcher, appender, identity).await
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use crate::config::FeedConfig;
 use crate::event::Source;
+use crate::feed::identity::Memory;
 use crate::feed::{self, FetchError, Fetched, Fetcher, ParseError};
 use crate::matcher::Matcher;
 use crate::store::{AppendHandle, Batch, StoreError};
@@ -38,6 +39,12 @@ pub struct PollReport {
     /// What the document said about how often to poll it (`ttl`, `skipHours`, ...).
     #[serde(skip)]
     pub hints: crate::feed::schedule::Hints,
+    /// The feed's identity memory after this document.
+    #[serde(skip)]
+    pub identity: crate::feed::identity::Memory,
+    /// Why this document switched the feed to link identity, if it did.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub identity_switch: Option<String>,
 }
 
 /// Why a poll failed; the daemon logs it and polls again at the next interval.
@@ -95,16 +102,18 @@ pub async fn poll_feed(
     appender: &AppendHandle,
 ) -> Result<PollReport, PollError> {
     let fetched = fetcher.fetch(feed, &Default::default()).await?;
-    ingest_document(feed, fetched, matcher, appender).await
+    ingest_document(feed, fetched, matcher, appender, Memory::default()).await
 }
 
-/// Parses a fetched document off the async runtime, keeps the entries `matcher` accepts, and
-/// records them through `appender` as one batch, returning after it is durable.
+/// Parses a fetched document off the async runtime, keys its articles by the feed's identity
+/// (`identity`, switched to links if the guids repeat or churn), keeps the entries `matcher`
+/// accepts, and records them through `appender` as one batch, returning after it is durable.
 pub async fn ingest_document(
     feed: &FeedConfig,
     fetched: Fetched,
     matcher: &Arc<Matcher>,
     appender: &AppendHandle,
+    mut identity: Memory,
 ) -> Result<PollReport, PollError> {
     let status = fetched.status;
     let bytes = fetched.body.len();
@@ -124,15 +133,13 @@ pub async fn ingest_document(
         let entries = parsed.entries;
         // Entries past the cap are ignored: a document of a million items is a mistake or an
         // attack, and the first ones are the newest in every real feed.
-        let kept: Vec<_> = parsed
-            .articles
-            .into_iter()
-            .take(max_entries)
-            .filter(|a| !m.matches(a).is_empty())
-            .collect();
-        Ok::<_, ParseError>((entries, kept, parsed.hints))
+        let mut articles = parsed.articles;
+        articles.truncate(max_entries);
+        let switch = identity.apply(&mut articles, chrono::Utc::now());
+        let kept: Vec<_> = articles.into_iter().filter(|a| !m.matches(a).is_empty()).collect();
+        Ok::<_, ParseError>((entries, kept, parsed.hints, identity, switch))
     });
-    let (entries, articles, hints) = match tokio::time::timeout(feed.timeout, work).await {
+    let (entries, articles, hints, identity, identity_switch) = match tokio::time::timeout(feed.timeout, work).await {
         Ok(Ok(result)) => result?,
         // parse() contains feed-rs panics itself; this only fires for a panic elsewhere.
         Ok(Err(join)) => return Err(ParseError::Panicked(join.to_string()).into()),
@@ -164,6 +171,8 @@ pub async fn ingest_document(
         last_seq: outcome.recorded.last().map(|r| r.seq),
         bytes,
         hints,
+        identity,
+        identity_switch,
     })
 }
 

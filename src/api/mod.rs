@@ -298,7 +298,23 @@ async fn import(
         )
     })?;
     let file = origin.path().to_string();
-    let result = crate::import::ingest(&q.feed, origin, body.to_vec(), &s.import.matcher, &s.import.appender).await;
+    let identity = s
+        .import
+        .status
+        .borrow()
+        .feeds
+        .get(&q.feed)
+        .map(|f| f.identity.clone())
+        .unwrap_or_default();
+    let result = crate::import::ingest(
+        &q.feed,
+        origin,
+        body.to_vec(),
+        &s.import.matcher,
+        &s.import.appender,
+        identity,
+    )
+    .await;
     let report = match result {
         Ok(r) => r,
         Err(e @ crate::ingest::PollError::Parse(_)) => {

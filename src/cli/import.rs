@@ -60,6 +60,8 @@ enum Sink {
         rt: tokio::runtime::Runtime,
         appender: Appender,
         matcher: Arc<Matcher>,
+        // Each feed's identity as the daemon left it.
+        identities: std::collections::BTreeMap<String, crate::feed::identity::Memory>,
     },
 }
 
@@ -130,7 +132,13 @@ fn open_sink(ctx: &Context) -> anyhow::Result<Sink> {
         let matcher = Arc::new(
             Matcher::new(&profile.topics).with_context(|| format!("compiling profile {}", profile.source.display()))?,
         );
-        let store: Arc<dyn EventLog> = Arc::new(ctx.open_store_for_writing()?);
+        let store = ctx.open_store_for_writing()?;
+        let identities = store
+            .feed_states()?
+            .into_iter()
+            .map(|(id, state)| (id, state.identity))
+            .collect();
+        let store: Arc<dyn EventLog> = Arc::new(store);
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -140,6 +148,7 @@ fn open_sink(ctx: &Context) -> anyhow::Result<Sink> {
             rt,
             appender: Appender::start(store),
             matcher,
+            identities,
         })
     };
     open().map_err(|e| match denied {
@@ -166,9 +175,15 @@ fn import_one(sink: &Sink, file: &ImportFile) -> anyhow::Result<ImportReport> {
             report.file = shown;
             Ok(report)
         }
-        Sink::Store { rt, appender, matcher } => {
+        Sink::Store {
+            rt,
+            appender,
+            matcher,
+            identities,
+        } => {
             let handle = appender.handle();
-            let report = rt.block_on(import::ingest(&file.feed, origin, body, matcher, &handle))?;
+            let identity = identities.get(&file.feed).cloned().unwrap_or_default();
+            let report = rt.block_on(import::ingest(&file.feed, origin, body, matcher, &handle, identity))?;
             Ok(ImportReport {
                 file: shown,
                 feed: file.feed.clone(),

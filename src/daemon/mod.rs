@@ -270,7 +270,8 @@ async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>
         // The poll runs as its own task so that a panic in it (a bug) is caught at the join and
         // recorded like any failure, instead of silently ending this feed's loop.
         let validators = state.validators.clone();
-        let result = match tokio::spawn(poll_once(feed.clone(), validators, Arc::clone(&ctx))).await {
+        let identity = state.identity.clone();
+        let result = match tokio::spawn(poll_once(feed.clone(), validators, identity, Arc::clone(&ctx))).await {
             Ok(Some(result)) => result,
             Ok(None) => return, // cancelled during the fetch
             Err(join) => Outcome::Failed(PollError::Panicked(join.to_string())),
@@ -282,6 +283,12 @@ async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>
             ctx.wake.notify_one();
         }
         let took_ms = elapsed_ms(started);
+        if let Outcome::Ingested { report, .. } = &result {
+            if let Some(reason) = &report.identity_switch {
+                warn!(feed = %feed.id, reason = %reason, "the feed's guids are unreliable; its articles are keyed by link from now on");
+            }
+            state.identity = report.identity.clone();
+        }
         state.record(&result.as_poll_result(), Utc::now(), &limits, fastrand::f64());
         log_poll(&feed, &result, &state, took_ms);
         if let Err(e) = ctx.store.put_feed_state(&feed.id, &state) {
@@ -306,8 +313,8 @@ async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>
 enum Outcome {
     // 304: the stored document is current; nothing was parsed.
     NotModified(Fetched),
-    // 200: parsed, matched, recorded.
-    Ingested { fetched: Fetched, report: PollReport },
+    // 200: parsed, matched, recorded (`fetched` without its body, which went to the parser).
+    Ingested { fetched: Fetched, report: Box<PollReport> },
     Failed(PollError),
 }
 
@@ -347,17 +354,31 @@ impl Outcome {
 
 // One poll. The fetch may be abandoned at shutdown (None); once a document is in hand,
 // ingesting it, including the durable append, runs to completion.
-async fn poll_once(feed: FeedConfig, validators: Validators, ctx: Arc<FeedContext>) -> Option<Outcome> {
+async fn poll_once(
+    feed: FeedConfig,
+    validators: Validators,
+    identity: crate::feed::identity::Memory,
+    ctx: Arc<FeedContext>,
+) -> Option<Outcome> {
     let fetched = tokio::select! {
         r = ctx.fetcher.fetch(&feed, &validators) => r,
         () = ctx.token.cancelled() => return None,
     };
     Some(match fetched {
         Ok(doc) if doc.not_modified() => Outcome::NotModified(doc),
-        Ok(doc) => match ingest::ingest_document(&feed, doc.clone(), &ctx.matcher, &ctx.appender).await {
-            Ok(report) => Outcome::Ingested { fetched: doc, report },
-            Err(e) => Outcome::Failed(e),
-        },
+        Ok(mut doc) => {
+            // Keep the answer's metadata for the feed's state; the body goes to the parser.
+            let body = std::mem::take(&mut doc.body);
+            let meta = doc.clone();
+            doc.body = body;
+            match ingest::ingest_document(&feed, doc, &ctx.matcher, &ctx.appender, identity).await {
+                Ok(report) => Outcome::Ingested {
+                    fetched: meta,
+                    report: Box::new(report),
+                },
+                Err(e) => Outcome::Failed(e),
+            }
+        }
         Err(e) => Outcome::Failed(PollError::from(e)),
     })
 }

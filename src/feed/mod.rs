@@ -5,6 +5,7 @@
 pub mod dates;
 pub mod fetch;
 pub mod hosts;
+pub mod identity;
 pub mod normalize;
 pub mod parse;
 pub mod schedule;

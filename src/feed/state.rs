@@ -108,6 +108,8 @@ pub struct FeedState {
     pub appended: u64,
     /// Of those, revisions.
     pub revised: u64,
+    /// How its articles are keyed (switched to links if its guids repeat or churn).
+    pub identity: super::identity::Memory,
 }
 
 /// What one poll came to.

@@ -349,3 +349,89 @@ async fn a_restart_keeps_the_schedule_and_validators_and_a_304_parses_nothing() 
         .unwrap();
     assert_eq!(last.headers["if-none-match"], "\"o1\"");
 }
+
+fn item(guid: &str, link: &str, title: &str) -> String {
+    format!(
+        "<item><guid isPermaLink=\"false\">{guid}</guid><link>{link}</link><title>{title}</title>\
+<description>Azerbaijan and Armenia traded artillery fire near Martuni, officials said.</description>\
+<pubDate>Sat, 10 Oct 2020 10:00:00 GMT</pubDate></item>"
+    )
+}
+
+fn channel(items: &[String]) -> String {
+    format!(
+        "<rss version=\"2.0\"><channel><title>Churn</title>{}</channel></rss>",
+        items.concat()
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn churning_guids_switch_the_feed_to_links_without_duplicates_and_an_edited_title_is_one_revision() {
+    let server = FeedServer::start().await;
+    let docs = [
+        channel(&[
+            item("g1", "https://wire.example/a", "Shelling near Martuni"),
+            item("g2", "https://wire.example/b", "Clashes in Karabakh"),
+        ]),
+        // Every guid is new; the links are not: the CMS re-exported the feed.
+        channel(&[
+            item("x1", "https://wire.example/a?utm_source=rss", "Shelling near Martuni"),
+            item("x2", "https://wire.example/b", "Clashes in Karabakh"),
+            item("x3", "https://wire.example/c", "Karabakh truce talks"),
+        ]),
+        // And again, with one title edited.
+        channel(&[
+            item("y1", "https://wire.example/a", "Heavy shelling near Martuni"),
+            item("y3", "https://wire.example/c", "Karabakh truce talks"),
+        ]),
+    ];
+    server.set("/churn.xml", Doc::rss(docs[0].clone()));
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/churn.xml");
+    let config = write_config(dir.path(), &[("Churn", &url)], "1s");
+    let store_path = config.store.path.clone();
+
+    let (status_tx, status) = watch::channel(DaemonStatus::default());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(daemon::serve(
+        config,
+        shipped_profile(),
+        async {
+            let _ = stopped.await;
+        },
+        status_tx,
+    ));
+    let polls = || status.borrow().feeds.get("churn").map_or(0, |f| f.polls);
+    for (i, doc) in docs.iter().enumerate().skip(1) {
+        wait_for("a poll", Duration::from_secs(30), || polls() as usize >= i).await;
+        server.set("/churn.xml", Doc::rss(doc.clone()));
+    }
+    wait_for("the last poll", Duration::from_secs(30), || polls() >= 4).await;
+    let state = status.borrow().feeds["churn"].clone();
+    stop.send(()).unwrap();
+    task.await.unwrap().expect("daemon stops cleanly");
+
+    assert_eq!(state.identity.mode, frontline::feed::identity::Mode::Link, "{state:?}");
+    assert!(
+        state.identity.reason.as_deref().unwrap().contains("new guid"),
+        "{state:?}"
+    );
+    let store = frontline::store::SledStore::open_existing(&store_path, frontline::units::ByteSize::mib(8)).unwrap();
+    let events = frontline::store::EventLog::read_after(&store, 0, 100).unwrap();
+    let streams: std::collections::BTreeSet<String> = events.iter().map(|e| e.header.stream.clone()).collect();
+    // a and b under their first guids, c by its link: three articles, no duplicates.
+    assert_eq!(
+        streams.into_iter().collect::<Vec<_>>(),
+        ["churn/guid:g1", "churn/guid:g2", "churn/link:https://wire.example/c"]
+    );
+    let revised: Vec<_> = events
+        .iter()
+        .filter(|e| e.header.event_type == frontline::event::EventType::ArticleRevised)
+        .collect();
+    assert_eq!(revised.len(), 1, "the edited title is one revision");
+    assert_eq!(revised[0].header.stream, "churn/guid:g1");
+    assert_eq!(
+        revised[0].payload.article.title.as_deref(),
+        Some("Heavy shelling near Martuni")
+    );
+}
