@@ -596,7 +596,9 @@ fn dir_url(dir: &Path) -> Option<Url> {
     Url::from_directory_path(abs).ok()
 }
 
-fn parse_feed_url(s: &str, base: Option<&Url>) -> Result<Url, String> {
+/// A feed URL as the config takes it: http(s) with a host, or `file:` (relative ones resolved
+/// against `base`, the config directory).
+pub fn parse_feed_url(s: &str, base: Option<&Url>) -> Result<Url, String> {
     let s = s.trim();
     if s.is_empty() {
         return Err("must not be empty".into());

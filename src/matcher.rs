@@ -1,4 +1,5 @@
-//! Topic matching: does an article belong to the conflict, and by which of the profile's rules.
+//! Topic matching: does an article belong to the conflict, by which of the profile's keep rules,
+//! and is it blocked by one of its block rules; and `explain`, which says why, term by term.
 //!
 //! Pure: compiled once from the profile, then a function of the article's text. Matching is
 //! whole-word, case-insensitive and diacritic-insensitive (`Şuşa` = `Susa`, `Armenia’s` =
@@ -30,9 +31,32 @@ struct Rule {
     regex: Vec<Regex>,
 }
 
-/// The profile's topic rules, compiled.
+/// The profile's topic (keep) and block rules, compiled.
 pub struct Matcher {
     rules: Vec<Rule>,
+    blocks: Vec<Rule>,
+}
+
+/// Why an article was kept or rejected.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Explanation {
+    /// Kept: some keep rule matched and no block rule did.
+    pub kept: bool,
+    /// Every rule's verdict, keep rules first, in profile order.
+    pub rules: Vec<Verdict>,
+}
+
+/// One rule's verdict on one article.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    /// The rule id.
+    pub rule: String,
+    /// `keep` or `block`.
+    pub kind: &'static str,
+    /// Whether the rule matched.
+    pub matched: bool,
+    /// Each condition: what was looked for and what was found (folded text) or not.
+    pub reasons: Vec<String>,
 }
 
 impl std::fmt::Debug for Matcher {
@@ -44,54 +68,86 @@ impl std::fmt::Debug for Matcher {
 }
 
 impl Matcher {
-    /// Compiles `topics`.
+    /// Compiles `topics` as keep rules, without block rules.
     pub fn new(topics: &[Topic]) -> Result<Matcher, MatcherError> {
-        let rules = topics
-            .iter()
-            .map(|t| {
-                let err = |e: regex::Error| MatcherError {
-                    rule: t.id.clone(),
-                    message: e.to_string(),
-                };
-                Ok(Rule {
-                    id: t.id.clone(),
-                    all: t
-                        .all
-                        .iter()
-                        .map(|g| terms_regex(g).map_err(err))
-                        .collect::<Result<_, _>>()?,
-                    any: optional(&t.any).map_err(err)?,
-                    none: optional(&t.none).map_err(err)?,
-                    regex: t
-                        .regex
-                        .iter()
-                        .map(|r| RegexBuilder::new(r).case_insensitive(true).build().map_err(err))
-                        .collect::<Result<_, _>>()?,
-                })
+        Matcher::with_blocks(topics, &[])
+    }
+
+    /// Compiles a profile's keep and block rules.
+    pub fn for_profile(profile: &crate::profile::Profile) -> Result<Matcher, MatcherError> {
+        Matcher::with_blocks(&profile.topics, &profile.blocks)
+    }
+
+    /// Compiles `topics` as keep rules and `blocks` as block rules.
+    pub fn with_blocks(topics: &[Topic], blocks: &[Topic]) -> Result<Matcher, MatcherError> {
+        Ok(Matcher {
+            rules: compile(topics)?,
+            blocks: compile(blocks)?,
+        })
+    }
+}
+
+fn compile(topics: &[Topic]) -> Result<Vec<Rule>, MatcherError> {
+    topics
+        .iter()
+        .map(|t| {
+            let err = |e: regex::Error| MatcherError {
+                rule: t.id.clone(),
+                message: e.to_string(),
+            };
+            Ok(Rule {
+                id: t.id.clone(),
+                all: t
+                    .all
+                    .iter()
+                    .map(|g| terms_regex(g).map_err(err))
+                    .collect::<Result<_, _>>()?,
+                any: optional(&t.any).map_err(err)?,
+                none: optional(&t.none).map_err(err)?,
+                regex: t
+                    .regex
+                    .iter()
+                    .map(|r| RegexBuilder::new(r).case_insensitive(true).build().map_err(err))
+                    .collect::<Result<_, _>>()?,
             })
-            .collect::<Result<_, MatcherError>>()?;
-        Ok(Matcher { rules })
-    }
+        })
+        .collect::<Result<_, MatcherError>>()
+}
 
-    /// The ids of the rules `article` matches, in profile order; empty means "not about the
-    /// conflict".
+impl Matcher {
+    /// The ids of the keep rules `article` matches, in profile order; empty means "not about the
+    /// conflict" (or blocked by a block rule).
     pub fn matches(&self, article: &Article) -> Vec<&str> {
-        let mut haystack = String::with_capacity(article.text.len() + 256);
-        if let Some(t) = &article.title {
-            haystack.push_str(t);
-            haystack.push('\n');
-        }
-        haystack.push_str(&article.text);
-        for c in &article.categories {
-            haystack.push('\n');
-            haystack.push_str(c);
-        }
-        self.matches_text(&haystack)
+        self.matches_text(&haystack(article))
     }
 
-    /// The ids of the rules `text` matches.
+    /// Why `article` is kept or rejected, rule by rule.
+    pub fn explain(&self, article: &Article) -> Explanation {
+        let folded = fold(&haystack(article));
+        let verdicts = |rules: &[Rule], kind: &'static str| -> Vec<Verdict> {
+            rules
+                .iter()
+                .map(|r| Verdict {
+                    rule: r.id.clone(),
+                    kind,
+                    matched: r.is_match(&folded),
+                    reasons: r.reasons(&folded),
+                })
+                .collect()
+        };
+        let mut rules = verdicts(&self.rules, "keep");
+        rules.extend(verdicts(&self.blocks, "block"));
+        let kept = rules.iter().any(|v| v.kind == "keep" && v.matched)
+            && !rules.iter().any(|v| v.kind == "block" && v.matched);
+        Explanation { kept, rules }
+    }
+
+    /// The ids of the keep rules `text` matches; none when a block rule matches.
     pub fn matches_text(&self, text: &str) -> Vec<&str> {
         let folded = fold(text);
+        if self.blocks.iter().any(|r| r.is_match(&folded)) {
+            return Vec::new();
+        }
         self.rules
             .iter()
             .filter(|r| r.is_match(&folded))
@@ -100,7 +156,52 @@ impl Matcher {
     }
 }
 
+// Title, text and categories: what the rules look at.
+fn haystack(article: &Article) -> String {
+    let mut haystack = String::with_capacity(article.text.len() + 256);
+    if let Some(t) = &article.title {
+        haystack.push_str(t);
+        haystack.push('\n');
+    }
+    haystack.push_str(&article.text);
+    for c in &article.categories {
+        haystack.push('\n');
+        haystack.push_str(c);
+    }
+    haystack
+}
+
 impl Rule {
+    // Each condition of the rule and what it found, for `explain`.
+    fn reasons(&self, folded: &str) -> Vec<String> {
+        let found = |re: &Regex| re.find(folded).map(|m| format!("{:?}", m.as_str()));
+        let mut out = Vec::new();
+        for (i, g) in self.all.iter().enumerate() {
+            out.push(match found(g) {
+                Some(t) => format!("all[{i}]: found {t}"),
+                None => format!("all[{i}]: none of its terms found"),
+            });
+        }
+        if let Some(a) = &self.any {
+            out.push(match found(a) {
+                Some(t) => format!("any: found {t}"),
+                None => "any: none of its terms found".to_string(),
+            });
+        }
+        if !self.regex.is_empty() {
+            out.push(match self.regex.iter().find_map(found) {
+                Some(t) => format!("regex: matched {t}"),
+                None => "regex: no match".to_string(),
+            });
+        }
+        if let Some(n) = &self.none
+            && let Some(t) = found(n)
+        {
+            out.push(format!("none: found {t}, so the rule does not match"));
+        }
+        out
+    }
+
     fn is_match(&self, folded: &str) -> bool {
         self.all.iter().all(|g| g.is_match(folded))
             && self.any.as_ref().is_none_or(|a| a.is_match(folded))

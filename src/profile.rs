@@ -20,9 +20,12 @@ pub struct RawProfile {
     pub id: Spanned<String>,
     /// A human name for the conflict.
     pub name: String,
-    /// `[[topic]]`: rules deciding which articles belong to the conflict.
+    /// `[[topic]]`: rules deciding which articles belong to the conflict (keep rules).
     #[serde(default, rename = "topic")]
     pub topics: Vec<Spanned<RawTopic>>,
+    /// `[[block]]`: rules that reject an article even when a topic rule keeps it.
+    #[serde(default, rename = "block")]
+    pub blocks: Vec<Spanned<RawTopic>>,
     /// `[[side]]`: the belligerent sides.
     #[serde(default, rename = "side")]
     pub sides: Vec<Spanned<Side>>,
@@ -282,6 +285,8 @@ pub struct Profile {
     pub name: String,
     /// Topic rules, in file order.
     pub topics: Vec<Topic>,
+    /// Block rules: an article any of them matches is rejected.
+    pub blocks: Vec<Topic>,
     /// Sides.
     pub sides: Vec<Side>,
     /// Actors.
@@ -328,45 +333,51 @@ impl Profile {
             ));
         }
 
-        let mut topics = Vec::with_capacity(raw.topics.len());
+        // Keep and block rules share one shape, one id space and one validation.
         let mut seen = BTreeSet::new();
-        for (i, t) in raw.topics.iter().enumerate() {
-            let key = format!("topic[{i}]");
-            let span = t.span();
-            let t = t.get_ref();
-            check_id(&t.id, &mut seen).map_err(|m| err(span.clone(), format!("{key}.id"), m))?;
-            if t.all.is_empty() && t.any.is_empty() && t.regex.is_empty() {
-                return Err(err(
-                    span,
-                    key,
-                    format!("rule {:?} needs at least one of `all`, `any` or `regex`", t.id),
-                ));
-            }
-            let terms = t.all.iter().flatten().chain(&t.any).chain(&t.none);
-            if terms.clone().any(|s| s.trim().is_empty()) {
-                return Err(err(span, key, format!("rule {:?} has an empty term", t.id)));
-            }
-            if let Some(g) = t.all.iter().position(Vec::is_empty) {
-                return Err(err(
-                    span,
-                    format!("{key}.all[{g}]"),
-                    format!("rule {:?} has an empty `all` group", t.id),
-                ));
-            }
-            for (j, re) in t.regex.iter().enumerate() {
-                if let Err(e) = regex::RegexBuilder::new(re).case_insensitive(true).build() {
-                    let msg = format!("invalid regex in rule {:?}: {}", t.id, e.to_string().replace('\n', " "));
-                    return Err(err(span, format!("{key}.regex[{j}]"), msg));
+        let mut rules = |raw_rules: &[Spanned<RawTopic>], section: &str| -> Result<Vec<Topic>, ConfigError> {
+            let mut out = Vec::with_capacity(raw_rules.len());
+            for (i, t) in raw_rules.iter().enumerate() {
+                let key = format!("{section}[{i}]");
+                let span = t.span();
+                let t = t.get_ref();
+                check_id(&t.id, &mut seen).map_err(|m| err(span.clone(), format!("{key}.id"), m))?;
+                if t.all.is_empty() && t.any.is_empty() && t.regex.is_empty() {
+                    return Err(err(
+                        span,
+                        key,
+                        format!("rule {:?} needs at least one of `all`, `any` or `regex`", t.id),
+                    ));
                 }
+                let terms = t.all.iter().flatten().chain(&t.any).chain(&t.none);
+                if terms.clone().any(|s| s.trim().is_empty()) {
+                    return Err(err(span, key, format!("rule {:?} has an empty term", t.id)));
+                }
+                if let Some(g) = t.all.iter().position(Vec::is_empty) {
+                    return Err(err(
+                        span,
+                        format!("{key}.all[{g}]"),
+                        format!("rule {:?} has an empty `all` group", t.id),
+                    ));
+                }
+                for (j, re) in t.regex.iter().enumerate() {
+                    if let Err(e) = regex::RegexBuilder::new(re).case_insensitive(true).build() {
+                        let msg = format!("invalid regex in rule {:?}: {}", t.id, e.to_string().replace('\n', " "));
+                        return Err(err(span, format!("{key}.regex[{j}]"), msg));
+                    }
+                }
+                out.push(Topic {
+                    id: t.id.clone(),
+                    all: t.all.clone(),
+                    any: t.any.clone(),
+                    none: t.none.clone(),
+                    regex: t.regex.clone(),
+                });
             }
-            topics.push(Topic {
-                id: t.id.clone(),
-                all: t.all.clone(),
-                any: t.any.clone(),
-                none: t.none.clone(),
-                regex: t.regex.clone(),
-            });
-        }
+            Ok(out)
+        };
+        let topics = rules(&raw.topics, "topic")?;
+        let blocks = rules(&raw.blocks, "block")?;
 
         let mut side_ids = BTreeSet::new();
         for (i, s) in raw.sides.iter().enumerate() {
@@ -463,6 +474,7 @@ impl Profile {
             id: raw.id.into_inner(),
             name: raw.name,
             topics,
+            blocks,
             sides: raw.sides.into_iter().map(Spanned::into_inner).collect(),
             actors: raw.actors.into_iter().map(Spanned::into_inner).collect(),
             locations: raw.locations.into_iter().map(Spanned::into_inner).collect(),

@@ -130,7 +130,8 @@ fn open_sink(ctx: &Context) -> anyhow::Result<Sink> {
     let open = || -> anyhow::Result<Sink> {
         let profile = ctx.profile(None)?;
         let matcher = Arc::new(
-            Matcher::new(&profile.topics).with_context(|| format!("compiling profile {}", profile.source.display()))?,
+            Matcher::for_profile(&profile)
+                .with_context(|| format!("compiling profile {}", profile.source.display()))?,
         );
         let store = ctx.open_store_for_writing()?;
         let identities = store

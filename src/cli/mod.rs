@@ -6,6 +6,7 @@
 
 pub mod articles;
 pub mod client;
+pub mod dryrun;
 pub mod events;
 pub mod export;
 pub mod extract;
@@ -101,11 +102,23 @@ pub enum Command {
     Rebuild(rebuild::Args),
     /// Every configured feed with its health, last success, last error and counts
     Feeds(StatusArgs),
+    /// Which topic rule keeps or rejects each article of a saved feed or text file, and why
+    Match(dryrun::MatchArgs),
+    /// Feed tools: test a URL without recording anything; OPML import and export
+    #[command(subcommand)]
+    Feed(FeedCommand),
     /// Import saved feed files or directories of them (backfill), through the daemon when it runs
     Import(import::Args),
 }
 
 /// Exit status for a check that found problems.
+/// `frontline feed ...`.
+#[derive(Debug, Subcommand)]
+pub enum FeedCommand {
+    /// Fetch and parse one feed as a poll would, and show what would be recorded (nothing is)
+    Test(dryrun::TestArgs),
+}
+
 pub const EXIT_PROBLEMS: u8 = 1;
 /// Exit status for an error.
 pub const EXIT_ERROR: u8 = 2;
@@ -193,6 +206,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Rebuild(args) => rebuild::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Feeds(args) => feeds(&ctx, &args),
+        Command::Match(args) => dryrun::run_match(args, &ctx),
+        Command::Feed(FeedCommand::Test(args)) => dryrun::run_test(args, &ctx),
     };
     match result {
         Ok(code) => code,

@@ -80,7 +80,7 @@ pub async fn serve(
     status: watch::Sender<DaemonStatus>,
 ) -> anyhow::Result<()> {
     let matcher = Arc::new(
-        Matcher::new(&profile.topics).with_context(|| format!("compiling profile {}", profile.source.display()))?,
+        Matcher::for_profile(&profile).with_context(|| format!("compiling profile {}", profile.source.display()))?,
     );
     let store = Arc::new(SledStore::open(&config.store.path, config.store.cache).context("opening the event log")?);
     let head = store.head().context("reading the event log")?;

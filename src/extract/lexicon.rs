@@ -317,7 +317,7 @@ impl Lexicon {
             speech_verbs: Phrases::new(SPEECH_VERBS, &v.speech_verbs),
         };
         Ok(Lexicon {
-            matcher: Matcher::new(&profile.topics)?,
+            matcher: Matcher::for_profile(profile)?,
             profile: profile.clone(),
             sides,
             actors,

@@ -8,7 +8,7 @@ use crate::profile::{Profile, Topic};
 fn shipped() -> Matcher {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/profiles/nagorno-karabakh.toml");
     let profile = Profile::load(&path).expect("the shipped profile loads");
-    Matcher::new(&profile.topics).expect("the shipped profile compiles")
+    Matcher::for_profile(&profile).expect("the shipped profile compiles")
 }
 
 fn check(m: &Matcher, text: &str, expected: &[&str]) {
@@ -124,4 +124,50 @@ fn terms_with_punctuation_edges_still_match() {
 fn fold_maps_typography_and_marks() {
     assert_eq!(fold("Şuşa–Ağdam’s Gəncə"), "susa-agdam's gence");
     assert_eq!(fold("İLHAM"), "ilham");
+}
+
+#[test]
+fn a_block_rule_rejects_what_a_keep_rule_kept_and_explain_says_which() {
+    let keep = vec![Topic {
+        id: "karabakh".into(),
+        all: vec![],
+        any: vec!["Karabakh".into()],
+        none: vec![],
+        regex: vec![],
+    }];
+    let block = vec![Topic {
+        id: "football".into(),
+        all: vec![],
+        any: vec!["Qarabag FK".into(), "Europa League".into()],
+        none: vec![],
+        regex: vec![],
+    }];
+    let m = Matcher::with_blocks(&keep, &block).unwrap();
+    check(&m, "Fighting in Karabakh", &["karabakh"]);
+    check(&m, "Qarabag FK, the Karabakh club, wins", &[]);
+    let article = |title: &str| crate::article::Article {
+        feed: "f".into(),
+        key: crate::article::ArticleKey::Hash("h".into()),
+        guid: None,
+        link: None,
+        title: Some(title.into()),
+        text: String::new(),
+        authors: vec![],
+        categories: vec![],
+        published_at: None,
+        updated_at: None,
+    };
+    let e = m.explain(&article("Qarabag FK, the Karabakh club, wins"));
+    assert!(!e.kept);
+    assert_eq!(
+        e.rules
+            .iter()
+            .map(|r| (r.rule.as_str(), r.kind, r.matched))
+            .collect::<Vec<_>>(),
+        [("karabakh", "keep", true), ("football", "block", true)]
+    );
+    assert_eq!(e.rules[1].reasons, ["any: found \"qarabag fk\""]);
+    let e = m.explain(&article("Markets rally"));
+    assert!(!e.kept);
+    assert_eq!(e.rules[0].reasons, ["any: none of its terms found"]);
 }

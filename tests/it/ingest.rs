@@ -47,7 +47,7 @@ async fn poll_appends_matching_then_nothing_then_one_revision() {
     let appender = Appender::start(store.clone());
     let handle = appender.handle();
     let fetcher = Fetcher::new(&config.poll).unwrap();
-    let matcher = Arc::new(Matcher::new(&shipped_profile().topics).unwrap());
+    let matcher = Arc::new(Matcher::for_profile(&shipped_profile()).unwrap());
 
     let first = poll_feed(feed, &fetcher, &matcher, &handle).await.unwrap();
     assert_eq!((first.status, first.entries, first.matched), (200, 9, 5));

@@ -7,6 +7,7 @@ mod compat;
 mod config_errors;
 mod crash;
 mod daemon;
+mod dryrun;
 mod fetch;
 mod import;
 mod ingest;

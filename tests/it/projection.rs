@@ -26,7 +26,7 @@ use crate::support::{fixture, shipped_profile};
 
 /// The matching articles of the two fixture feeds, in feed order.
 fn fixture_articles() -> Vec<Article> {
-    let matcher = Matcher::new(&shipped_profile().topics).unwrap();
+    let matcher = Matcher::for_profile(&shipped_profile()).unwrap();
     let mut out = Vec::new();
     for (feed, file) in [
         ("war-wire", "feeds/war-2020.xml"),
