@@ -45,8 +45,8 @@ pub struct ApiState {
     pub rebuild: Arc<std::sync::atomic::AtomicBool>,
     /// Wakes the projection task.
     pub wake: Arc<tokio::sync::Notify>,
-    /// The configured feeds, for `/v1/feeds`.
-    pub feeds: Arc<Vec<crate::config::FeedConfig>>,
+    /// The configured feeds, for `/v1/feeds` (replaced on a config reload).
+    pub feeds: Arc<std::sync::RwLock<Vec<crate::config::FeedConfig>>>,
     /// What `POST /v1/import` appends with.
     pub import: Importer,
 }
@@ -343,7 +343,7 @@ async fn import(
 // Every configured feed with its health and counts, and the stored articles per feed.
 async fn feeds(State(s): State<ApiState>) -> Result<Json<crate::daemon::feeds::FeedsView>, ApiError> {
     let status = s.status.borrow().clone();
-    let configs = Arc::clone(&s.feeds);
+    let configs = s.feeds.read().map(|f| f.clone()).unwrap_or_default();
     view(s, move |articles, _| {
         crate::daemon::feeds::view(
             &configs,

@@ -1,5 +1,5 @@
-//! The `frontlined` daemon binary: arguments, logging, signals; the work is
-//! `frontline::daemon::run`.
+//! The `frontlined` daemon binary: arguments, logging, signals (SIGTERM/SIGINT stop it, SIGHUP
+//! reloads the config); the work is `frontline::daemon::run`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,7 +70,7 @@ fn main() -> ExitCode {
         );
         return ExitCode::SUCCESS;
     }
-    match run(config, profile) {
+    match run(config, profile, args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %format!("{e:#}"), "daemon failed");
@@ -81,9 +81,39 @@ fn main() -> ExitCode {
 }
 
 #[tokio::main]
-async fn run(config: Config, profile: Profile) -> anyhow::Result<()> {
+async fn run(config: Config, profile: Profile, args: Args) -> anyhow::Result<()> {
     let shutdown = shutdown_signal().context("installing signal handlers")?;
-    frontline::daemon::run(config, profile, shutdown).await
+    let reloads = reload_on_sighup(config.source.clone(), args).context("installing signal handlers")?;
+    frontline::daemon::run(config, profile, shutdown, reloads).await
+}
+
+// On every SIGHUP: reads the config again (with the same --store and --socket overrides) and
+// hands it to the daemon; a config that does not load is logged, file:line:key, and ignored, so
+// the daemon keeps running on the one it has.
+fn reload_on_sighup(path: PathBuf, args: Args) -> std::io::Result<tokio::sync::mpsc::Receiver<Config>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hup = signal(SignalKind::hangup())?;
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        while hup.recv().await.is_some() {
+            match Config::load(&path) {
+                Ok(mut config) => {
+                    if let Some(store) = &args.store {
+                        config.store.path = store.clone();
+                    }
+                    if let Some(socket) = &args.socket {
+                        config.socket = socket.clone();
+                    }
+                    tracing::info!(config = %path.display(), "SIGHUP: reloading the config");
+                    if tx.send(config).await.is_err() {
+                        return;
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "SIGHUP: the config does not load; keeping the running one"),
+            }
+        }
+    });
+    Ok(rx)
 }
 
 // Resolves on the first SIGTERM (systemd stop) or SIGINT (Ctrl-C).

@@ -16,7 +16,7 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{error, info, warn};
@@ -62,22 +62,44 @@ pub struct DaemonStatus {
     pub projection_error: Option<String>,
 }
 
-/// Runs the daemon until `shutdown` resolves. See [`serve`].
-pub async fn run(config: Config, profile: Profile, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+/// Runs the daemon until `shutdown` resolves, applying the feed lists of the configs sent on
+/// `reloads` (the binary sends one per SIGHUP). See [`serve_with`].
+pub async fn run(
+    config: Config,
+    profile: Profile,
+    shutdown: impl Future<Output = ()>,
+    reloads: mpsc::Receiver<Config>,
+) -> anyhow::Result<()> {
     let (status, _) = watch::channel(DaemonStatus::default());
-    serve(config, profile, shutdown, status).await
+    serve_with(config, profile, shutdown, status, reloads).await
 }
 
-/// Runs the daemon until `shutdown` resolves, publishing progress on `status`.
-///
-/// Shutdown order: stop starting polls and cancel fetches in flight; let polls that are
-/// already appending finish; wait for every feed task; drain the writer and sync. Returns an
-/// error if the store cannot be opened or the writer stopped on a failure.
+/// Runs the daemon until `shutdown` resolves, publishing progress on `status`; no reloads.
 pub async fn serve(
     config: Config,
     profile: Profile,
     shutdown: impl Future<Output = ()>,
     status: watch::Sender<DaemonStatus>,
+) -> anyhow::Result<()> {
+    let (_, reloads) = mpsc::channel(1);
+    serve_with(config, profile, shutdown, status, reloads).await
+}
+
+/// Runs the daemon until `shutdown` resolves, publishing progress on `status`. A config
+/// received on `reloads` replaces the feed list without a restart: added feeds start, removed
+/// ones stop, changed ones restart with their state; other sections apply at the next start.
+/// Under systemd with `WatchdogSec=`, the watchdog is fed while the writer and the blocking
+/// pool answer, so a hung daemon is restarted.
+///
+/// Shutdown order: stop starting polls and cancel fetches in flight; let polls that are
+/// already appending finish; wait for every feed task; drain the writer and sync. Returns an
+/// error if the store cannot be opened or the writer stopped on a failure.
+pub async fn serve_with(
+    config: Config,
+    profile: Profile,
+    shutdown: impl Future<Output = ()>,
+    status: watch::Sender<DaemonStatus>,
+    mut reloads: mpsc::Receiver<Config>,
 ) -> anyhow::Result<()> {
     let matcher = Arc::new(
         Matcher::for_profile(&profile).with_context(|| format!("compiling profile {}", profile.source.display()))?,
@@ -144,7 +166,6 @@ pub async fn serve(
         matcher: Arc::clone(&matcher),
         appender: handle.clone(),
         permits,
-        token: token.clone(),
         status: status.clone(),
         wake: Arc::clone(&wake),
     });
@@ -155,10 +176,14 @@ pub async fn serve(
         s.projection = projector.fingerprint().to_string();
         s.feeds = states.clone();
     });
+    let mut running: BTreeMap<String, (FeedConfig, CancellationToken)> = BTreeMap::new();
     for feed in &config.feeds {
         let state = states.get(&feed.id).cloned().unwrap_or_default();
-        tracker.spawn(feed_loop(feed.clone(), state, Arc::clone(&ctx)));
+        let feed_token = token.child_token();
+        tracker.spawn(feed_loop(feed.clone(), state, Arc::clone(&ctx), feed_token.clone()));
+        running.insert(feed.id.clone(), (feed.clone(), feed_token));
     }
+    let feed_list = Arc::new(std::sync::RwLock::new(config.feeds.clone()));
     let rebuild = Arc::new(std::sync::atomic::AtomicBool::new(false));
     tracker.spawn(projections::run(
         Arc::clone(&store),
@@ -176,7 +201,7 @@ pub async fn serve(
         shutdown: token.clone(),
         rebuild,
         wake,
-        feeds: Arc::new(config.feeds.clone()),
+        feeds: Arc::clone(&feed_list),
         import: crate::api::Importer {
             matcher: Arc::clone(&matcher),
             appender: handle.clone(),
@@ -188,7 +213,6 @@ pub async fn serve(
     }
     tracker.spawn(crate::api::serve(listener, config.socket.clone(), api, token.clone()));
     tracker.close();
-    drop(ctx);
     status.send_modify(|s| s.ready = true);
     info!(
         store = %config.store.path.display(),
@@ -205,13 +229,42 @@ pub async fn serve(
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Ready]);
 
     let mut writer_failed = false;
-    tokio::select! {
-        () = shutdown => info!("shutdown requested; finishing polls in progress"),
-        () = handle.closed() => {
-            error!("the store writer stopped; shutting down");
-            writer_failed = true;
+    let watchdog = sd_notify::watchdog_enabled();
+    let mut watchdog_tick = tokio::time::interval(watchdog.map_or(std::time::Duration::from_secs(3600), |d| d / 2));
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => {
+                info!("shutdown requested; finishing polls in progress");
+                break;
+            }
+            () = handle.closed() => {
+                error!("the store writer stopped; shutting down");
+                writer_failed = true;
+                break;
+            }
+            Some(new) = reloads.recv() => {
+                reload(&new, &mut running, &ctx, &tracker, &token, &status);
+                if let Ok(mut list) = feed_list.write() {
+                    *list = new.feeds.clone();
+                }
+            }
+            _ = watchdog_tick.tick(), if watchdog.is_some() => {
+                // Fed only while the writer runs and the blocking pool (where parsing and the
+                // views run) still takes work: a daemon hung there is restarted by systemd.
+                let probe = tokio::time::timeout(
+                    watchdog.unwrap_or_default() / 4,
+                    tokio::task::spawn_blocking(|| ()),
+                );
+                if !handle.is_closed() && matches!(probe.await, Ok(Ok(()))) {
+                    let _ = sd_notify::notify(&[sd_notify::NotifyState::Watchdog]);
+                } else {
+                    warn!("not feeding the systemd watchdog: the daemon is not answering");
+                }
+            }
         }
     }
+    drop(ctx);
     let _ = sd_notify::notify(&[sd_notify::NotifyState::Stopping]);
     token.cancel();
     tracker.wait().await;
@@ -227,6 +280,63 @@ pub async fn serve(
     Ok(())
 }
 
+// Applies a reloaded config's feed list: stops removed feeds, starts added ones, and restarts
+// changed ones with their state (a changed URL starts afresh).
+fn reload(
+    new: &Config,
+    running: &mut BTreeMap<String, (FeedConfig, CancellationToken)>,
+    ctx: &Arc<FeedContext>,
+    tracker: &TaskTracker,
+    token: &CancellationToken,
+    status: &watch::Sender<DaemonStatus>,
+) {
+    let (mut added, mut removed, mut changed) = (0, 0, 0);
+    let keep: Vec<&str> = new.feeds.iter().map(|f| f.id.as_str()).collect();
+    running.retain(|id, (_, t)| {
+        let stays = keep.contains(&id.as_str());
+        if !stays {
+            t.cancel();
+            removed += 1;
+            info!(feed = %id, "feed removed from the config; stopped");
+        }
+        stays
+    });
+    status.send_modify(|s| s.feeds.retain(|id, _| keep.contains(&id.as_str())));
+    let stored = ctx.store.feed_states().unwrap_or_default();
+    for feed in &new.feeds {
+        match running.get(&feed.id) {
+            Some((old, _)) if old == feed => continue,
+            Some((_, t)) => {
+                t.cancel();
+                changed += 1;
+            }
+            None => added += 1,
+        }
+        let state = status
+            .borrow()
+            .feeds
+            .get(&feed.id)
+            .or_else(|| stored.get(&feed.id))
+            .filter(|s| s.url == feed.url.as_str())
+            .cloned()
+            .unwrap_or_else(|| FeedState::new(feed.url.as_str()));
+        status.send_modify(|s| {
+            s.feeds.insert(feed.id.clone(), state.clone());
+        });
+        let feed_token = token.child_token();
+        tracker.spawn(feed_loop(feed.clone(), state, Arc::clone(ctx), feed_token.clone()));
+        running.insert(feed.id.clone(), (feed.clone(), feed_token));
+        info!(feed = %feed.id, url = %feed.url, "feed started after a config reload");
+    }
+    info!(
+        config = %new.source.display(),
+        added,
+        removed,
+        changed,
+        "config reloaded; changes to [store], [api], [profile] and [poll] apply at the next start"
+    );
+}
+
 struct FeedContext {
     store: Arc<SledStore>,
     poll: crate::config::PollConfig,
@@ -234,7 +344,6 @@ struct FeedContext {
     matcher: Arc<Matcher>,
     appender: AppendHandle,
     permits: Arc<Semaphore>,
-    token: CancellationToken,
     status: watch::Sender<DaemonStatus>,
     // Wakes the projection task after a poll that appended.
     wake: Arc<Notify>,
@@ -242,7 +351,7 @@ struct FeedContext {
 
 // One feed, for the daemon's life: wait until it is due, poll, record the result in its state
 // (persisted, so a restart keeps the schedule), repeat.
-async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>) {
+async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>, token: CancellationToken) {
     let limits = Limits {
         policy: Policy {
             interval: feed.interval,
@@ -256,7 +365,7 @@ async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>
             let wait = (due - Utc::now()).to_std().unwrap_or_default();
             tokio::select! {
                 () = tokio::time::sleep(wait) => {}
-                () = ctx.token.cancelled() => return,
+                () = token.cancelled() => return,
             }
         }
         let permit = tokio::select! {
@@ -264,14 +373,15 @@ async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>
                 Ok(p) => p,
                 Err(_) => return,
             },
-            () = ctx.token.cancelled() => return,
+            () = token.cancelled() => return,
         };
         let started = Instant::now();
         // The poll runs as its own task so that a panic in it (a bug) is caught at the join and
         // recorded like any failure, instead of silently ending this feed's loop.
         let validators = state.validators.clone();
         let identity = state.identity.clone();
-        let result = match tokio::spawn(poll_once(feed.clone(), validators, identity, Arc::clone(&ctx))).await {
+        let poll = poll_once(feed.clone(), validators, identity, Arc::clone(&ctx), token.clone());
+        let result = match tokio::spawn(poll).await {
             Ok(Some(result)) => result,
             Ok(None) => return, // cancelled during the fetch
             Err(join) => Outcome::Failed(PollError::Panicked(join.to_string())),
@@ -359,10 +469,11 @@ async fn poll_once(
     validators: Validators,
     identity: crate::feed::identity::Memory,
     ctx: Arc<FeedContext>,
+    token: CancellationToken,
 ) -> Option<Outcome> {
     let fetched = tokio::select! {
         r = ctx.fetcher.fetch(&feed, &validators) => r,
-        () = ctx.token.cancelled() => return None,
+        () = token.cancelled() => return None,
     };
     Some(match fetched {
         Ok(doc) if doc.not_modified() => Outcome::NotModified(doc),

@@ -90,6 +90,11 @@ impl AppendHandle {
     pub async fn closed(&self) {
         self.tx.closed().await;
     }
+
+    /// Whether the writer thread has stopped.
+    pub fn is_closed(&self) -> bool {
+        self.tx.is_closed()
+    }
 }
 
 fn now_us() -> i64 {

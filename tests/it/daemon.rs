@@ -122,3 +122,82 @@ fn tells_systemd_when_ready_and_when_stopping() {
     let n = socket.recv(&mut buf).expect("STOPPING=1 on shutdown");
     assert_eq!(String::from_utf8_lossy(&buf[..n]).trim(), "STOPPING=1");
 }
+
+#[test]
+fn sighup_reloads_the_feed_list_and_a_broken_config_is_refused_without_stopping() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = |f: &str| url::Url::from_file_path(crate::support::data(f)).unwrap().to_string();
+    let config = write_config(dir.path(), &[("Wire", &url("feeds/caucasus-wire.xml"))], "1h");
+    let daemon = Daemon::start(&config.source, &[]);
+    daemon.wait_log("the first feed polled", Duration::from_secs(30), |d| {
+        d.count(&["poll finished", "wire"]) == 1
+    });
+    let hup = |pid: u32| {
+        let ok = std::process::Command::new("kill")
+            .args(["-HUP", &pid.to_string()])
+            .status()
+            .unwrap();
+        assert!(ok.success());
+    };
+
+    // A broken config: logged with its location, the daemon keeps what it has.
+    let good = std::fs::read_to_string(&config.source).unwrap();
+    std::fs::write(&config.source, good.replace("[poll]", "[poll]\nbogus = 1")).unwrap();
+    hup(daemon.pid());
+    daemon.wait_log("the refusal", Duration::from_secs(10), |d| {
+        d.count(&["the config does not load", "poll.bogus"]) == 1
+    });
+
+    // Another feed instead of the first: it starts, the first stops, no restart.
+    let swapped = write_config(dir.path(), &[("Bulletin", &url("feeds/ministry-atom.xml"))], "1h");
+    hup(daemon.pid());
+    daemon.wait_log("the new feed polled", Duration::from_secs(30), |d| {
+        d.count(&["poll finished", "bulletin"]) == 1
+    });
+    assert_eq!(
+        daemon.count(&["feed removed from the config", "wire"]),
+        1,
+        "{:?}",
+        daemon.log()
+    );
+    let out = crate::support::cli(&swapped.source, &["feeds", "--json"]);
+    let feeds: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = feeds["feeds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["bulletin"], "{feeds}");
+    assert_eq!(daemon.count(&["daemon started"]), 1, "no restart");
+    let (status, log) = daemon.terminate();
+    assert!(status.success(), "{log:?}");
+}
+
+#[test]
+fn the_systemd_watchdog_is_fed_while_the_daemon_answers() {
+    use std::os::unix::net::UnixDatagram;
+
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "1m");
+    let socket_path = dir.path().join("notify.sock");
+    let socket = UnixDatagram::bind(&socket_path).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let daemon = Daemon::start_with_env(
+        &config.source,
+        &[],
+        &[
+            ("NOTIFY_SOCKET", socket_path.as_os_str()),
+            ("WATCHDOG_USEC", std::ffi::OsStr::new("400000")),
+        ],
+    );
+    let mut buf = [0u8; 256];
+    let mut seen = Vec::new();
+    while seen.iter().filter(|m: &&String| m.as_str() == "WATCHDOG=1").count() < 3 {
+        let n = socket.recv(&mut buf).expect("a notification within 20 s");
+        seen.push(String::from_utf8_lossy(&buf[..n]).trim().to_string());
+    }
+    assert_eq!(seen[0], "READY=1", "{seen:?}");
+    let (status, _) = daemon.terminate();
+    assert!(status.success());
+}
