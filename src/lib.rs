@@ -16,6 +16,7 @@ pub mod feed;
 pub mod import;
 pub mod ingest;
 pub mod matcher;
+pub mod opml;
 pub mod profile;
 pub mod projection;
 pub mod store;

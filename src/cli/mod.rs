@@ -117,6 +117,13 @@ pub enum Command {
 pub enum FeedCommand {
     /// Fetch and parse one feed as a poll would, and show what would be recorded (nothing is)
     Test(dryrun::TestArgs),
+    /// Print the configured feeds as OPML 2.0
+    ExportOpml,
+    /// Print the feeds of an OPML file as [[feed]] tables to add to the config (only new ones)
+    ImportOpml {
+        /// The OPML file
+        file: PathBuf,
+    },
 }
 
 pub const EXIT_PROBLEMS: u8 = 1;
@@ -208,6 +215,21 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Feeds(args) => feeds(&ctx, &args),
         Command::Match(args) => dryrun::run_match(args, &ctx),
         Command::Feed(FeedCommand::Test(args)) => dryrun::run_test(args, &ctx),
+        Command::Feed(FeedCommand::ExportOpml) => ctx.config().and_then(|c| {
+            let out = crate::opml::export(&c.feeds, "frontline feeds");
+            io::Write::write_all(&mut io::stdout().lock(), out.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }),
+        Command::Feed(FeedCommand::ImportOpml { file }) => ctx.config().and_then(|c| {
+            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let outlines = crate::opml::import(&text).with_context(|| file.display().to_string())?;
+            let toml = crate::opml::to_toml(&outlines, &c.feeds);
+            if toml.is_empty() {
+                eprintln!("every feed of {} is already in {}", file.display(), c.source.display());
+            }
+            io::Write::write_all(&mut io::stdout().lock(), toml.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }),
     };
     match result {
         Ok(code) => code,

@@ -88,3 +88,40 @@ async fn feed_test_fetches_and_parses_without_recording() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_feed_list_goes_out_as_opml_and_comes_back_as_new_feed_tables_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(
+        dir.path(),
+        &[
+            ("OC Media", "https://oc-media.org/feed/"),
+            ("JAMnews", "https://jam-news.net/feed/"),
+        ],
+        "1h",
+    );
+    let out = cli(&config.source, &["feed", "export-opml"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let opml = String::from_utf8(out.stdout).unwrap();
+    assert!(opml.contains("xmlUrl=\"https://jam-news.net/feed/\""), "{opml}");
+    // Another reader's list: one feed we have, one we do not.
+    let theirs = dir.path().join("theirs.opml");
+    std::fs::write(
+        &theirs,
+        opml.replace("https://jam-news.net/feed/", "https://eurasianet.org/rss.xml")
+            .replace("JAMnews", "Eurasianet"),
+    )
+    .unwrap();
+    let out = cli(&config.source, &["feed", "import-opml", theirs.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "[[feed]]\nname = \"Eurasianet\"\nid = \"eurasianet\"\nurl = \"https://eurasianet.org/rss.xml\"\n\n"
+    );
+    let out = cli(
+        &config.source,
+        &["feed", "import-opml", config.source.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(2), "a TOML file is not OPML");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("OPML"));
+}
