@@ -75,7 +75,7 @@ pub struct ImportFile {
 }
 
 /// What importing one file did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportReport {
     /// The file, as given.
     pub file: String,

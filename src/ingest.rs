@@ -18,7 +18,7 @@ use crate::matcher::Matcher;
 use crate::store::{AppendHandle, Batch, StoreError};
 
 /// What a successful poll did.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PollReport {
     /// HTTP status (200 for files).
     pub status: u16,
@@ -42,6 +42,9 @@ pub struct PollReport {
     /// The feed's identity memory after this document.
     #[serde(skip)]
     pub identity: crate::feed::identity::Memory,
+    /// Entries the topic rules did not keep (for the bounded unmatched record).
+    #[serde(skip)]
+    pub unmatched: Vec<crate::article::Article>,
     /// Why this document switched the feed to link identity, if it did.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub identity_switch: Option<String>,
@@ -136,15 +139,16 @@ pub async fn ingest_document(
         let mut articles = parsed.articles;
         articles.truncate(max_entries);
         let switch = identity.apply(&mut articles, chrono::Utc::now());
-        let kept: Vec<_> = articles.into_iter().filter(|a| !m.matches(a).is_empty()).collect();
-        Ok::<_, ParseError>((entries, kept, parsed.hints, identity, switch))
+        let (kept, unmatched): (Vec<_>, Vec<_>) = articles.into_iter().partition(|a| !m.matches(a).is_empty());
+        Ok::<_, ParseError>((entries, kept, unmatched, parsed.hints, identity, switch))
     });
-    let (entries, articles, hints, identity, identity_switch) = match tokio::time::timeout(feed.timeout, work).await {
-        Ok(Ok(result)) => result?,
-        // parse() contains feed-rs panics itself; this only fires for a panic elsewhere.
-        Ok(Err(join)) => return Err(ParseError::Panicked(join.to_string()).into()),
-        Err(_) => return Err(ParseError::TimedOut(feed.timeout).into()),
-    };
+    let (entries, articles, unmatched, hints, identity, identity_switch) =
+        match tokio::time::timeout(feed.timeout, work).await {
+            Ok(Ok(result)) => result?,
+            // parse() contains feed-rs panics itself; this only fires for a panic elsewhere.
+            Ok(Err(join)) => return Err(ParseError::Panicked(join.to_string()).into()),
+            Err(_) => return Err(ParseError::TimedOut(feed.timeout).into()),
+        };
 
     let matched = articles.len();
     let outcome = if articles.is_empty() {
@@ -172,6 +176,7 @@ pub async fn ingest_document(
         bytes,
         hints,
         identity,
+        unmatched,
         identity_switch,
     })
 }

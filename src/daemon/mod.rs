@@ -124,6 +124,7 @@ pub async fn serve_with(
     if !dropped.is_empty() {
         info!(fingerprint = %projector.fingerprint(), dropped = ?dropped, "profile or extractor changed; the projections will be rebuilt");
     }
+    rematch(&store, &matcher, &handle).await;
     let wake = Arc::new(Notify::new());
     // The API socket is bound before anything starts, so a second daemon on the same socket
     // stops here with a clear error.
@@ -280,6 +281,42 @@ pub async fn serve_with(
     Ok(())
 }
 
+// Entries recently seen but not kept are matched again with the current profile: after a rule
+// was added, what it now keeps is recorded (through the writer, which dedupes) and forgotten
+// from the unmatched record. Failures are logged; they never stop the start.
+async fn rematch(store: &Arc<SledStore>, matcher: &Matcher, appender: &AppendHandle) {
+    let unmatched = match store.unmatched() {
+        Ok(u) => u,
+        Err(e) => {
+            warn!(error = %e, "could not read the unmatched record");
+            return;
+        }
+    };
+    let mut by_feed: BTreeMap<String, Vec<crate::article::Article>> = BTreeMap::new();
+    for a in unmatched.into_iter().filter(|a| !matcher.matches(a).is_empty()) {
+        by_feed.entry(a.feed.clone()).or_default().push(a);
+    }
+    for (feed, articles) in by_feed {
+        let batch = crate::store::Batch {
+            source: crate::event::Source {
+                feed: feed.clone(),
+                url: "frontline:unmatched-record".into(),
+            },
+            correlation_id: uuid::Uuid::new_v4(),
+            articles: articles.clone(),
+        };
+        match appender.record(batch).await {
+            Ok(outcome) => {
+                for a in &articles {
+                    let _ = store.forget_unmatched(a);
+                }
+                info!(feed = %feed, kept = articles.len(), appended = outcome.recorded.len(), "entries seen before the profile changed now match; recorded");
+            }
+            Err(e) => warn!(feed = %feed, error = %e, "could not record re-matched entries"),
+        }
+    }
+}
+
 // Applies a reloaded config's feed list: stops removed feeds, starts added ones, and restarts
 // changed ones with their state (a changed URL starts afresh).
 fn reload(
@@ -398,6 +435,9 @@ async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>
                 warn!(feed = %feed.id, reason = %reason, "the feed's guids are unreliable; its articles are keyed by link from now on");
             }
             state.identity = report.identity.clone();
+            if let Err(e) = ctx.store.remember_unmatched(&feed.id, &report.unmatched) {
+                warn!(feed = %feed.id, error = %e, "could not record the unmatched entries");
+            }
         }
         state.record(&result.as_poll_result(), Utc::now(), &limits, fastrand::f64());
         log_poll(&feed, &result, &state, took_ms);

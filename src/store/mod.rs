@@ -7,6 +7,7 @@
 pub mod facts;
 pub mod feeds;
 pub mod sled;
+pub mod unmatched;
 pub mod verify;
 pub mod writer;
 

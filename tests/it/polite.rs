@@ -435,3 +435,48 @@ async fn churning_guids_switch_the_feed_to_links_without_duplicates_and_an_edite
         Some("Heavy shelling near Martuni")
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn entries_seen_before_a_profile_change_are_rematched_at_the_next_start() {
+    let server = FeedServer::start().await;
+    server.set("/wire.xml", Doc::rss(fixture("feeds/caucasus-wire.xml")));
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("/wire.xml");
+    let mut config = write_config(dir.path(), &[("Wire", &url)], "1h");
+    config.feeds[0].interval = Duration::from_secs(3600);
+    let store_path = config.store.path.clone();
+    let count = || {
+        let store =
+            frontline::store::SledStore::open_existing(&store_path, frontline::units::ByteSize::mib(8)).unwrap();
+        frontline::store::EventLog::head(&store).unwrap()
+    };
+
+    // A narrower profile first: only the rule on the region's own names.
+    let mut narrow = shipped_profile();
+    narrow.topics.retain(|t| t.id == "karabakh");
+    let (status_tx, status) = watch::channel(DaemonStatus::default());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(daemon::serve(
+        config.clone(),
+        narrow,
+        async {
+            let _ = stopped.await;
+        },
+        status_tx,
+    ));
+    wait_for("a poll", Duration::from_secs(30), || {
+        status.borrow().feeds.get("wire").is_some_and(|f| f.polls >= 1)
+    })
+    .await;
+    stop.send(()).unwrap();
+    task.await.unwrap().unwrap();
+    let narrow_count = count();
+    assert!(narrow_count >= 1);
+
+    // The full profile: the feed is not due, yet what the new rules keep is recorded at start.
+    let status = run_daemon_until(config, "the daemon ready", |s| s.ready).await;
+    assert!(status.ready);
+    assert_eq!(server.hits("/wire.xml"), 1, "not fetched again");
+    assert!(narrow_count < 5, "the narrow profile kept fewer: {narrow_count}");
+    assert_eq!(count(), 5, "every matching entry, the rest from the unmatched record");
+}
