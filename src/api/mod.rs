@@ -595,9 +595,15 @@ pub fn article_detail(
     stream: &str,
 ) -> Result<Option<projection::articles::ArticleDetail>, crate::store::StoreError> {
     use crate::store::EventLog;
-    let Some(facts) = store.facts(fingerprint)?.get(stream)? else {
+    let projection = store.facts(fingerprint)?;
+    let Some(facts) = projection.get(stream)? else {
         return Ok(None);
     };
+    let all = projection.all()?;
+    let copies = projection::copies::copies(&facts, &all)
+        .into_iter()
+        .map(|c| c.stream.clone())
+        .collect();
     let text = match facts.revisions.last() {
         Some(r) => store
             .read_after(r.seq.saturating_sub(1), 1)?
@@ -606,7 +612,7 @@ pub fn article_detail(
             .map(|e| projection::article_text(e.payload.article.title.as_deref(), &e.payload.article.text)),
         None => None,
     };
-    Ok(Some(projection::articles::ArticleDetail { facts, text }))
+    Ok(Some(projection::articles::ArticleDetail { facts, text, copies }))
 }
 
 /// Binds the API socket at `path`: a stale socket (nobody answering) is replaced, a live one is

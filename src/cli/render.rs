@@ -556,7 +556,10 @@ pub fn articles(v: &ArticlesView) -> String {
         t.add_row(vec![
             a.published.format("%Y-%m-%d %H:%M").to_string(),
             a.stream.clone(),
-            a.title.clone().unwrap_or_else(|| "-".into()),
+            match &a.copy_of {
+                Some(first) => format!("{} (copy of {first})", a.title.as_deref().unwrap_or("-")),
+                None => a.title.clone().unwrap_or_else(|| "-".into()),
+            },
             format!(
                 "{} casualty, {} truce, {} control, {} claims",
                 a.casualties, a.ceasefire, a.control, a.claims
@@ -579,6 +582,9 @@ pub fn article(d: &ArticleDetail) -> String {
     );
     if let Some(text) = &d.text {
         let _ = writeln!(s, "{text}\n");
+    }
+    if !d.copies.is_empty() {
+        let _ = writeln!(s, "the same story in: {}\n", d.copies.join(", "));
     }
     if let Some(latest) = a.revisions.last() {
         let _ = writeln!(

@@ -1,5 +1,6 @@
 //! The articles view: which articles the projection holds, filtered (feed, publication dates,
-//! words of the title or link) and paged, each with how many facts of each kind it yielded.
+//! words of the title or link) and paged, each with how many facts of each kind it yielded and
+//! which earlier article of another feed it copies, if any.
 //!
 //! Pure: a fold over `ArticleFacts`, like every view; no I/O.
 
@@ -54,6 +55,10 @@ pub struct ArticleSummary {
     pub control: usize,
     /// See `casualties`.
     pub claims: usize,
+    /// The stream of the first article of the same story in another feed, when this one is a
+    /// later copy of it (`copies`).
+    #[serde(default)]
+    pub copy_of: Option<String>,
 }
 
 /// A page of the list.
@@ -103,13 +108,20 @@ pub fn list(articles: &[ArticleFacts], filter: &ArticleFilter) -> ArticlesView {
                 ceasefire: latest.facts.ceasefire.len(),
                 control: latest.facts.control.len(),
                 claims: latest.facts.claims.len(),
+                copy_of: None,
             })
         })
         .collect();
     matching.sort_by(|a, b| b.published.cmp(&a.published).then_with(|| a.stream.cmp(&b.stream)));
     let total = matching.len();
     let limit = filter.limit.min(MAX_PAGE);
-    let entries = matching.into_iter().skip(filter.offset).take(limit).collect();
+    let mut entries: Vec<ArticleSummary> = matching.into_iter().skip(filter.offset).take(limit).collect();
+    // Copies are looked up for the page only: one pass over all articles per entry.
+    for e in &mut entries {
+        if let Some(a) = articles.iter().find(|a| a.stream == e.stream) {
+            e.copy_of = super::copies::copy_of(a, articles).map(|c| c.stream.clone());
+        }
+    }
     ArticlesView {
         filter: filter.clone(),
         total,
@@ -125,6 +137,9 @@ pub struct ArticleDetail {
     /// The latest version's text as recorded in the log (title, blank line, text: the spans of
     /// the facts index into it); none if the log no longer has it.
     pub text: Option<String>,
+    /// Other feeds' articles of the same story, first published first.
+    #[serde(default)]
+    pub copies: Vec<String>,
 }
 
 #[cfg(test)]

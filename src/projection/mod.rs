@@ -12,6 +12,7 @@ pub mod articles;
 pub mod casualties;
 pub mod ceasefire;
 pub mod control;
+pub mod copies;
 pub mod export;
 pub mod mentions;
 pub mod projector;
@@ -28,7 +29,7 @@ use crate::store::StoreError;
 pub use projector::{Projector, catch_up};
 
 /// Bumped whenever the persisted projection's shape or the fold changes.
-pub const PROJECTION_VERSION: u32 = 1;
+pub const PROJECTION_VERSION: u32 = 2;
 
 /// Identifies a projection's inputs: the same fingerprint means the same state for the same log.
 /// A new profile or extractor gives a new fingerprint, hence a rebuild.
@@ -77,6 +78,9 @@ pub struct ArticleFacts {
     pub url: Option<String>,
     /// Title of the latest version.
     pub title: Option<String>,
+    /// MinHash signature of the latest version's text (`copies`), none for a short text.
+    #[serde(default)]
+    pub signature: Option<Vec<u32>>,
     /// Versions, in seq order.
     pub revisions: Vec<Revision>,
 }
@@ -115,10 +119,16 @@ pub fn apply(state: Option<ArticleFacts>, event: &StoredEvent, lex: &Lexicon) ->
         feed: a.feed.clone(),
         url: a.link.clone(),
         title: a.title.clone(),
+        signature: None,
         revisions: Vec::new(),
     });
     state.url = a.link.clone().or(state.url);
     state.title = a.title.clone().or(state.title);
+    // The latest version's text stands for the article (a revision seen late changes nothing
+    // here: the newest event by seq wins, as for the title).
+    if state.revisions.iter().all(|r| r.seq < event.header.seq) {
+        state.signature = copies::signature(&a.text);
+    }
     // Applying the same event twice changes nothing (a resumed catch-up may re-read a page).
     if !state.revisions.iter().any(|r| r.seq == revision.seq) {
         state.revisions.push(revision);

@@ -174,3 +174,55 @@ fn import_through_the_daemon_dedupes_against_its_polls() {
     assert!(code.success(), "{log:?}");
     assert_eq!(log_len(&config.source), 26);
 }
+
+#[test]
+fn one_wire_story_in_two_feeds_is_two_articles_recognised_as_copies() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), &[], "1h");
+    let story = "Azerbaijan's Prosecutor-General's Office said on Sunday that a missile had hit a \
+        residential block in Ganja shortly after midnight, killing nine civilians and wounding 34 others. \
+        Armenia denied targeting civilians and said its forces had struck only military objects. Rescue \
+        workers searched the rubble through the night as the Moscow truce appeared to be collapsing.";
+    let feed = |guid: &str, date: &str, text: &str| {
+        format!(
+            "<rss version=\"2.0\"><channel><title>x</title><item><guid>{guid}</guid><title>Missile hits Ganja</title>\
+             <description>{text}</description><pubDate>{date}</pubDate></item></channel></rss>"
+        )
+    };
+    std::fs::write(
+        dir.path().join("wire.xml"),
+        feed("w1", "Sun, 11 Oct 2020 06:00:00 GMT", story),
+    )
+    .unwrap();
+    let edited = story.replace("on Sunday", "on Sunday, 11 October,");
+    std::fs::write(
+        dir.path().join("daily.xml"),
+        feed("d1", "Sun, 11 Oct 2020 09:00:00 GMT", &edited),
+    )
+    .unwrap();
+    for f in ["wire.xml", "daily.xml"] {
+        let out = cli(&config.source, &["import", dir.path().join(f).to_str().unwrap()]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let out = cli(&config.source, &["articles", "--json"]);
+    let page: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(page["total"], 2, "kept as two articles: {page}");
+    let daily = page["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["feed"] == "daily")
+        .unwrap();
+    assert_eq!(daily["copy_of"], "wire/guid:w1", "{page}");
+    let out = cli(&config.source, &["show", "wire/guid:w1", "--json"]);
+    let detail: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(detail["copies"], serde_json::json!(["daily/guid:d1"]));
+    // The one figure both report is one fact with two citations.
+    let casualties: Value = serde_json::from_slice(&cli(&config.source, &["casualties", "--json"]).stdout).unwrap();
+    let ganja = &casualties["incidents"][0]["figures"][0];
+    assert_eq!(
+        (ganja["count"].as_u64(), ganja["citations"].as_array().map(Vec::len)),
+        (Some(9), Some(2)),
+        "{casualties}"
+    );
+}

@@ -8,6 +8,7 @@ use crate::projection::{ArticleFacts, DatedBy, Revision};
 
 fn article(stream: &str, title: &str, versions: &[(&str, &str)]) -> ArticleFacts {
     ArticleFacts {
+        signature: None,
         stream: stream.into(),
         feed: stream.split('/').next().unwrap().into(),
         url: Some(format!("https://example.org/{stream}")),
