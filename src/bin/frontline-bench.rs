@@ -1,0 +1,248 @@
+//! `frontline-bench`: the whole-process figures of BENCHMARKS.md on seeded synthetic feeds
+//! (`frontline::bench`): ingest through the import path into a fresh store (durable at the end),
+//! the store's size against the raw text, a rebuild of the projection from the log with the peak
+//! memory, and query latency through the real API on a Unix socket. Prints a table.
+//!
+//! A measuring tool, not part of the product: it owns temp directories and a runtime; the work it
+//! measures is the library's.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use frontline::bench::Generator;
+use frontline::matcher::Matcher;
+use frontline::profile::Profile;
+use frontline::projection::{FactStore, Projector, catch_up};
+use frontline::store::{Appender, EventLog, SledStore};
+use frontline::units::ByteSize;
+
+/// Measures ingest, store size, rebuild and queries on generated feeds.
+#[derive(Debug, Parser)]
+#[command(name = "frontline-bench")]
+struct Args {
+    /// Articles to generate
+    #[arg(long, default_value_t = 50_000)]
+    articles: usize,
+    /// Articles per feed file
+    #[arg(long, default_value_t = 500)]
+    per_file: usize,
+    /// Seed of the generator
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Share of articles about the war (the rest is ordinary news)
+    #[arg(long, default_value_t = 0.25)]
+    war_share: f64,
+    /// Write the generated feed files here and stop (for the Python baseline)
+    #[arg(long, value_name = "DIR")]
+    generate_only: Option<PathBuf>,
+    /// Requests per query kind
+    #[arg(long, default_value_t = 50)]
+    queries: usize,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let profile = Profile::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("config/profiles/nagorno-karabakh.toml"))?;
+    let tmp = tempfile::tempdir()?;
+    let feeds_dir = args.generate_only.clone().unwrap_or_else(|| tmp.path().join("feeds"));
+    let raw = generate(&args, &feeds_dir)?;
+    if args.generate_only.is_some() {
+        eprintln!(
+            "wrote {} articles in {} files ({}) to {}",
+            args.articles,
+            args.articles.div_ceil(args.per_file),
+            ByteSize(raw),
+            feeds_dir.display()
+        );
+        return Ok(());
+    }
+    let store_path = tmp.path().join("store");
+    let mut rows: Vec<[String; 3]> = Vec::new();
+
+    // Ingest: every file through parse, match, dedupe and the single writer; synced at the end.
+    let (secs, appended, text_bytes) = ingest(&feeds_dir, &store_path, &profile)?;
+    rows.push([
+        "ingest (import path, one core, synced)".into(),
+        format!("{:.0} articles/s", args.articles as f64 / secs),
+        format!("{} articles, {appended} appended, {secs:.2} s", args.articles),
+    ]);
+    let store = SledStore::open_existing(&store_path, ByteSize::mib(64))?;
+    let size = store.size_on_disk()?;
+    rows.push([
+        "store size / raw article text".into(),
+        format!("{:.2}x", size as f64 / text_bytes.max(1) as f64),
+        format!(
+            "{} on disk, {} of text ({} of feed XML)",
+            ByteSize(size),
+            ByteSize(text_bytes),
+            ByteSize(raw)
+        ),
+    ]);
+
+    // Rebuild: replay the log, extract, fold, persist the projection.
+    let projector = Projector::new(&profile)?;
+    store.reset_facts(projector.fingerprint())?;
+    let facts = store.facts(projector.fingerprint())?;
+    let rss_before = peak_rss_kib();
+    let t = Instant::now();
+    let events = catch_up(&projector, &store, &facts, &mut |_, _| {})?;
+    let secs = t.elapsed().as_secs_f64();
+    rows.push([
+        "rebuild (replay, extract, fold, persist)".into(),
+        format!("{:.0} events/s", events as f64 / secs),
+        format!(
+            "{events} events, {secs:.2} s, peak RSS {} (was {} before)",
+            ByteSize(peak_rss_kib() * 1024),
+            ByteSize(rss_before * 1024)
+        ),
+    ]);
+    assert_eq!(facts.checkpoint()?, store.head()?, "the rebuild reached the head");
+    drop(facts);
+    drop(store);
+
+    // Queries through the daemon's API on its socket.
+    for row in queries(&store_path, &profile, args.queries)? {
+        rows.push(row);
+    }
+
+    let mut table = comfy_table::Table::new();
+    table.load_style(comfy_table::presets::ASCII_MARKDOWN);
+    table.set_header(vec!["measure", "result", "detail"]);
+    for r in rows {
+        table.add_row(r.to_vec());
+    }
+    println!("{table}");
+    Ok(())
+}
+
+// Writes the feed files; returns their total size in bytes.
+fn generate(args: &Args, dir: &Path) -> anyhow::Result<u64> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let mut g = Generator::new(args.seed);
+    g.war_share = args.war_share;
+    let mut left = args.articles;
+    let mut bytes = 0u64;
+    let mut n = 0;
+    while left > 0 {
+        let items = left.min(args.per_file);
+        let doc = g.feed(&format!("bench {n}"), items);
+        bytes += doc.len() as u64;
+        std::fs::write(dir.join(format!("bench-{n:05}.xml")), doc)?;
+        left -= items;
+        n += 1;
+    }
+    Ok(bytes)
+}
+
+// The import path: returns (seconds, events appended, bytes of appended articles' text).
+fn ingest(dir: &Path, store_path: &Path, profile: &Profile) -> anyhow::Result<(f64, usize, u64)> {
+    let matcher = Arc::new(Matcher::for_profile(profile)?);
+    let files = frontline::import::collect(&[dir.to_path_buf()], Some("bench"))?;
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let t = Instant::now();
+    let store: Arc<dyn EventLog> = Arc::new(SledStore::open(store_path, ByteSize::mib(64))?);
+    let appender = Appender::start(Arc::clone(&store));
+    let handle = appender.handle();
+    let mut appended = 0;
+    for f in &files {
+        let body = frontline::import::read(&f.path)?;
+        let origin = frontline::import::origin(&f.path);
+        let r = rt.block_on(frontline::import::ingest(
+            &f.feed,
+            origin,
+            body,
+            &matcher,
+            &handle,
+            Default::default(),
+        ))?;
+        appended += r.new + r.revised;
+    }
+    drop(handle);
+    appender.shutdown()?;
+    let secs = t.elapsed().as_secs_f64();
+    let text: u64 = store
+        .read_after(0, usize::MAX)?
+        .iter()
+        .map(|e| (e.payload.article.text.len() + e.payload.article.title.as_deref().map_or(0, str::len)) as u64)
+        .sum();
+    Ok((secs, appended, text))
+}
+
+// Starts the daemon in-process on the store (no feeds) and times API requests over its socket.
+fn queries(store_path: &Path, profile: &Profile, n: usize) -> anyhow::Result<Vec<[String; 3]>> {
+    let dir = store_path.parent().context("store has a parent")?;
+    let config_path = dir.join("bench.toml");
+    std::fs::write(
+        &config_path,
+        format!(
+            "[store]\npath = {:?}\ncache = \"64MiB\"\n[api]\nsocket = \"api.sock\"\n[profile]\npath = {:?}\n",
+            store_path.display().to_string(),
+            profile.source.display().to_string()
+        ),
+    )?;
+    let config = frontline::config::Config::load(&config_path)?;
+    let socket = config.socket.clone();
+    let rt = tokio::runtime::Runtime::new()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (status_tx, status) = tokio::sync::watch::channel(frontline::daemon::DaemonStatus::default());
+    let profile = profile.clone();
+    let daemon = rt.spawn(frontline::daemon::serve(
+        config,
+        profile,
+        async {
+            let _ = stopped.await;
+        },
+        status_tx,
+    ));
+    let deadline = Instant::now() + Duration::from_secs(600);
+    while !(status.borrow().ready && status.borrow().projection_checkpoint == status.borrow().last_seq) {
+        anyhow::ensure!(Instant::now() < deadline, "the daemon did not get ready");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let mut rows = Vec::new();
+    for (name, target) in [
+        ("query: status", "/v1/status"),
+        ("query: casualties", "/v1/casualties"),
+        ("query: ceasefire", "/v1/ceasefire"),
+        ("query: casualties as of a date", "/v1/casualties?as_of=2020-10-20"),
+        ("query: timeline as of a date", "/v1/timeline?as_of=2020-10-20"),
+    ] {
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n {
+            let t = Instant::now();
+            let body: serde_json::Value = frontline::cli::client::get(&socket, target)?
+                .map_err(|u| anyhow::anyhow!("the daemon went away: {}", u.describe()))?;
+            times.push(t.elapsed());
+            std::hint::black_box(body);
+        }
+        times.sort();
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        rows.push([
+            name.to_string(),
+            format!("{:.1} ms median", ms(times[times.len() / 2])),
+            format!(
+                "p10 {:.1} ms, p90 {:.1} ms, {n} requests",
+                ms(times[times.len() / 10]),
+                ms(times[times.len() * 9 / 10])
+            ),
+        ]);
+    }
+    let _ = stop.send(());
+    rt.block_on(daemon)??;
+    Ok(rows)
+}
+
+// Peak resident set size of this process (VmHWM), in KiB; 0 where /proc is missing.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
