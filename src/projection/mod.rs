@@ -93,9 +93,18 @@ pub fn article_text(title: Option<&str>, text: &str) -> String {
     }
 }
 
-/// Folds one event into the article's projected state. Pure: the same event and profile give
-/// the same state, which is what makes incremental application equal to a rebuild.
-pub fn apply(state: Option<ArticleFacts>, event: &StoredEvent, lex: &Lexicon) -> ArticleFacts {
+/// What one event contributes to its article, computed without the article's state: the
+/// expensive part of a fold (extraction), so pages of events can be analysed in parallel.
+#[derive(Debug, Clone)]
+pub struct Analysed {
+    /// The version's facts.
+    pub revision: Revision,
+    /// The text's signature, for `copies`.
+    pub signature: Option<Vec<u32>>,
+}
+
+/// Extracts the facts of `event`'s article version. Pure.
+pub fn analyse(event: &StoredEvent, lex: &Lexicon) -> Analysed {
     let a = &event.payload.article;
     let (published, dated_by) = match (a.published_at, a.updated_at) {
         (Some(p), _) => (p, DatedBy::Published),
@@ -108,12 +117,27 @@ pub fn apply(state: Option<ArticleFacts>, event: &StoredEvent, lex: &Lexicon) ->
     let text = article_text(a.title.as_deref(), &a.text);
     let mut facts = extract::extract(&text, published, lex);
     drop_headline_duplicates(&mut facts, a.title.as_deref());
-    let revision = Revision {
-        seq: event.header.seq,
-        published,
-        dated_by,
-        facts,
-    };
+    Analysed {
+        revision: Revision {
+            seq: event.header.seq,
+            published,
+            dated_by,
+            facts,
+        },
+        signature: copies::signature(&a.text),
+    }
+}
+
+/// Folds one event into the article's projected state. Pure: the same event and profile give
+/// the same state, which is what makes incremental application equal to a rebuild.
+pub fn apply(state: Option<ArticleFacts>, event: &StoredEvent, lex: &Lexicon) -> ArticleFacts {
+    fold_in(state, event, analyse(event, lex))
+}
+
+/// Folds an analysed event into the article's state (cheap; in seq order per article).
+pub fn fold_in(state: Option<ArticleFacts>, event: &StoredEvent, analysed: Analysed) -> ArticleFacts {
+    let a = &event.payload.article;
+    let revision = analysed.revision;
     let mut state = state.unwrap_or_else(|| ArticleFacts {
         stream: event.header.stream.clone(),
         feed: a.feed.clone(),
@@ -127,7 +151,7 @@ pub fn apply(state: Option<ArticleFacts>, event: &StoredEvent, lex: &Lexicon) ->
     // The latest version's text stands for the article (a revision seen late changes nothing
     // here: the newest event by seq wins, as for the title).
     if state.revisions.iter().all(|r| r.seq < event.header.seq) {
-        state.signature = copies::signature(&a.text);
+        state.signature = analysed.signature;
     }
     // Applying the same event twice changes nothing (a resumed catch-up may re-read a page).
     if !state.revisions.iter().any(|r| r.seq == revision.seq) {
