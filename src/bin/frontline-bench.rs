@@ -41,6 +41,9 @@ struct Args {
     /// Requests per query kind
     #[arg(long, default_value_t = 50)]
     queries: usize,
+    /// Feeds for the daemon round (0: skip); needs `frontlined` built next to this binary
+    #[arg(long, default_value_t = 1000)]
+    daemon_feeds: usize,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -106,6 +109,10 @@ fn main() -> anyhow::Result<()> {
     // Queries through the daemon's API on its socket.
     for row in queries(&store_path, &profile, args.queries)? {
         rows.push(row);
+    }
+
+    if args.daemon_feeds > 0 {
+        rows.extend(daemon_round(args.daemon_feeds, &profile, tmp.path())?);
     }
 
     let mut table = comfy_table::Table::new();
@@ -235,14 +242,139 @@ fn queries(store_path: &Path, profile: &Profile, n: usize) -> anyhow::Result<Vec
     Ok(rows)
 }
 
-// Peak resident set size of this process (VmHWM), in KiB; 0 where /proc is missing.
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+// The real `frontlined` with `feeds` feeds served by a local HTTP server (20 items each, with
+// ETags), until every feed has been polled once: its peak RSS and the CPU time of that round;
+// then a second round, answered 304, for the steady state.
+fn daemon_round(feeds: usize, profile: &Profile, dir: &Path) -> anyhow::Result<Vec<[String; 3]>> {
+    let daemon_bin = std::env::current_exe()?.with_file_name("frontlined");
+    anyhow::ensure!(
+        daemon_bin.exists(),
+        "{} is missing: run `cargo build --release` first",
+        daemon_bin.display()
+    );
+    let rt = tokio::runtime::Runtime::new()?;
+    let mut g = Generator::new(99);
+    let docs: Arc<Vec<String>> = Arc::new((0..feeds).map(|i| g.feed(&format!("feed {i}"), 20)).collect());
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let app = axum::Router::new().route(
+        "/feed/{n}",
+        axum::routing::get(
+            move |axum::extract::Path(n): axum::extract::Path<String>, headers: axum::http::HeaderMap| {
+                let docs = Arc::clone(&docs);
+                async move {
+                    let i: usize = n.trim_end_matches(".xml").parse().unwrap_or(usize::MAX);
+                    let etag = format!("\"v{i}\"");
+                    match docs.get(i) {
+                        Some(_)
+                            if headers.get("if-none-match").and_then(|v| v.to_str().ok()) == Some(etag.as_str()) =>
+                        {
+                            (axum::http::StatusCode::NOT_MODIFIED, [("etag", etag)], String::new())
+                        }
+                        Some(doc) => (axum::http::StatusCode::OK, [("etag", etag)], doc.clone()),
+                        None => (
+                            axum::http::StatusCode::NOT_FOUND,
+                            [("etag", String::new())],
+                            String::new(),
+                        ),
+                    }
+                }
+            },
+        ),
+    );
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let mut config = format!(
+        "[store]\npath = \"round-store\"\ncache = \"16MiB\"\n[api]\nsocket = \"round.sock\"\n[profile]\npath = {:?}\n\
+         [poll]\ninterval = \"2s\"\nmin_interval = \"1s\"\nconcurrency = 16\nhost_concurrency = 16\nhost_spacing = \"0s\"\n",
+        profile.source.display().to_string()
+    );
+    for i in 0..feeds {
+        config.push_str(&format!(
+            "[[feed]]\nname = \"feed {i}\"\nurl = \"http://{addr}/feed/{i}.xml\"\n"
+        ));
+    }
+    let config_path = dir.join("round.toml");
+    std::fs::write(&config_path, config)?;
+    let mut child = std::process::Command::new(&daemon_bin)
+        .arg("--config")
+        .arg(&config_path)
+        .env("RUST_LOG", "warn")
+        .stderr(std::process::Stdio::null())
+        .spawn()?;
+    let pid = child.id();
+    let socket = dir.join("round.sock");
+    let polls = |socket: &Path| -> u64 {
+        frontline::cli::client::get::<serde_json::Value>(socket, "/v1/status")
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|v| v["polls"].as_u64())
+            .unwrap_or(0)
+    };
+    let wait_for = |target: u64| -> anyhow::Result<f64> {
+        let t = Instant::now();
+        while polls(&socket) < target {
+            anyhow::ensure!(t.elapsed() < Duration::from_secs(600), "the round did not finish");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Ok(t.elapsed().as_secs_f64())
+    };
+    let cpu0 = cpu_secs(pid);
+    let first = wait_for(feeds as u64)?;
+    let cpu1 = cpu_secs(pid);
+    let second = wait_for(2 * feeds as u64)?;
+    let cpu2 = cpu_secs(pid);
+    let rss = proc_kib(pid, "VmHWM:");
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
+    Ok(vec![
+        [
+            format!("daemon: first round of {feeds} feeds (200s, 20 items each)"),
+            format!("{:.2} s CPU", cpu1 - cpu0),
+            format!("{first:.2} s wall, start-up excluded"),
+        ],
+        [
+            format!("daemon: second round of {feeds} feeds (304s)"),
+            format!("{:.2} s CPU", cpu2 - cpu1),
+            format!("{second:.2} s wall"),
+        ],
+        [
+            format!("daemon: peak RSS with {feeds} feeds"),
+            format!("{}", ByteSize(rss * 1024)),
+            "VmHWM of frontlined, sled cache 16 MiB".into(),
+        ],
+    ])
+}
+
+// User + system CPU seconds of process `pid` (clock ticks of 1/100 s, Linux's USER_HZ).
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|i| fields.get(*i)?.parse::<f64>().ok())
+        .sum();
+    ticks / 100.0
+}
+
+// A `VmXxx:` line of /proc/<pid>/status, in KiB.
+fn proc_kib(pid: u32, key: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
+                .find(|l| l.starts_with(key))
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+// Peak resident set size of this process (VmHWM), in KiB; 0 where /proc is missing.
+fn peak_rss_kib() -> u64 {
+    proc_kib(std::process::id(), "VmHWM:")
 }
