@@ -103,6 +103,22 @@ fn main() -> anyhow::Result<()> {
         ),
     ]);
     assert_eq!(facts.checkpoint()?, store.head()?, "the rebuild reached the head");
+    // What every view query pays first today: reading and decoding every article's facts.
+    let t = Instant::now();
+    let all = facts.all()?;
+    let read = t.elapsed();
+    let t = Instant::now();
+    let view = frontline::projection::casualties::view(&all, &profile, Default::default());
+    let fold = t.elapsed();
+    rows.push([
+        "read the projection / fold the casualties view".into(),
+        format!(
+            "{:.1} ms / {:.1} ms",
+            read.as_secs_f64() * 1e3,
+            fold.as_secs_f64() * 1e3
+        ),
+        format!("{} articles, {} tallies", all.len(), view.tallies.len()),
+    ]);
     drop(facts);
     drop(store);
 
