@@ -13,15 +13,7 @@ use crate::support::feed_server::{Doc, FeedServer};
 use crate::support::write_config;
 
 fn feed(url: &str, timeout: Duration, max_body: u64) -> FeedConfig {
-    FeedConfig {
-        id: "t".into(),
-        name: "t".into(),
-        url: url.parse().unwrap(),
-        interval: Duration::from_secs(60),
-        timeout,
-        max_body,
-        max_entries: 2000,
-    }
+    crate::support::feed_config(url, timeout, max_body)
 }
 
 fn fetcher() -> Fetcher {

@@ -17,15 +17,13 @@ use crate::support::feed_server::{Doc, FeedServer};
 use crate::support::{fixture, shipped_profile, wait_for, write_config};
 
 fn feed(url: &str, timeout: Duration) -> FeedConfig {
-    FeedConfig {
-        id: "t".into(),
-        name: "t".into(),
-        url: url.parse().unwrap(),
-        interval: Duration::from_secs(60),
-        timeout,
-        max_body: 1_000_000,
-        max_entries: 2000,
-    }
+    crate::support::feed_config(url, timeout, 1_000_000)
+}
+
+// Fetches `path` of `server` as feed `t` with a 5 s deadline and no validators.
+async fn get(f: &Fetcher, server: &FeedServer, path: &str) -> Result<frontline::feed::Fetched, FetchError> {
+    f.fetch(&feed(&server.url(path), Duration::from_secs(5)), &Validators::default())
+        .await
 }
 
 // A fetcher with `poll` settings edited by `edit`.
@@ -84,23 +82,12 @@ async fn retry_after_in_seconds_or_as_a_date_pauses_the_whole_host() {
     );
     server.set("/other.xml", Doc::rss("<rss version=\"2.0\"><channel></channel></rss>"));
     let f = fetcher(|p| p.host_spacing = Duration::ZERO);
-    let err = f
-        .fetch(
-            &feed(&server.url("/busy.xml"), Duration::from_secs(5)),
-            &Validators::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = get(&f, &server, "/busy.xml").await.unwrap_err();
     assert_eq!(err.class(), "http_429");
     let until = err.retry_after().expect("Retry-After read");
     assert!((until - Utc::now()).num_milliseconds() > 1000, "{until}");
     // Another feed on the same host waits out the pause.
-    f.fetch(
-        &feed(&server.url("/other.xml"), Duration::from_secs(5)),
-        &Validators::default(),
-    )
-    .await
-    .unwrap();
+    get(&f, &server, "/other.xml").await.unwrap();
     let seen = server.requests();
     assert!(
         seen[1].at - seen[0].at >= Duration::from_millis(1900),
@@ -117,20 +104,9 @@ async fn retry_after_in_seconds_or_as_a_date_pauses_the_whole_host() {
             ..Doc::status(503)
         },
     );
-    let err = f
-        .fetch(
-            &feed(&server.url("/busy.xml"), Duration::from_secs(5)),
-            &Validators::default(),
-        )
-        .await
-        .unwrap_err();
+    let err = get(&f, &server, "/busy.xml").await.unwrap_err();
     assert_eq!(err.retry_after().map(|t| t.timestamp()), Some(at.timestamp()));
-    f.fetch(
-        &feed(&server.url("/other.xml"), Duration::from_secs(5)),
-        &Validators::default(),
-    )
-    .await
-    .unwrap();
+    get(&f, &server, "/other.xml").await.unwrap();
     let seen = server.requests();
     let last = seen.last().unwrap().at;
     assert!(
@@ -151,19 +127,8 @@ async fn retry_after_in_seconds_or_as_a_date_pauses_the_whole_host() {
         },
     );
     let t0 = Instant::now();
-    let _ = per_feed
-        .fetch(
-            &feed(&server.url("/busy.xml"), Duration::from_secs(5)),
-            &Validators::default(),
-        )
-        .await;
-    per_feed
-        .fetch(
-            &feed(&server.url("/other.xml"), Duration::from_secs(5)),
-            &Validators::default(),
-        )
-        .await
-        .unwrap();
+    let _ = get(&per_feed, &server, "/busy.xml").await;
+    get(&per_feed, &server, "/other.xml").await.unwrap();
     assert!(t0.elapsed() < Duration::from_secs(30), "the other feed was not held up");
 }
 
@@ -269,24 +234,48 @@ async fn redirects_are_followed_loops_named_and_only_permanent_chains_are_moves(
     );
 }
 
+// The daemon running in-process, with its status.
+struct Running {
+    status: watch::Receiver<DaemonStatus>,
+    stop: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    fn start(config: Config, profile: frontline::profile::Profile) -> Running {
+        let (status_tx, status) = watch::channel(DaemonStatus::default());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(daemon::serve(
+            config,
+            profile,
+            async {
+                let _ = stopped.await;
+            },
+            status_tx,
+        ));
+        Running { status, stop, task }
+    }
+
+    // Stops it cleanly; returns its last status.
+    async fn stop(self) -> DaemonStatus {
+        let snapshot = self.status.borrow().clone();
+        self.stop.send(()).unwrap();
+        self.task.await.unwrap().expect("daemon stops cleanly");
+        snapshot
+    }
+}
+
 // Runs the daemon in-process on `config` until `until` holds over its status; returns the last
 // status.
-async fn run_daemon_until(config: Config, what: &str, until: impl Fn(&DaemonStatus) -> bool) -> DaemonStatus {
-    let (status_tx, status) = watch::channel(DaemonStatus::default());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(daemon::serve(
-        config,
-        shipped_profile(),
-        async {
-            let _ = stopped.await;
-        },
-        status_tx,
-    ));
-    wait_for(what, Duration::from_secs(30), || until(&status.borrow())).await;
-    let snapshot = status.borrow().clone();
-    stop.send(()).unwrap();
-    task.await.unwrap().expect("daemon stops cleanly");
-    snapshot
+async fn run_daemon_until(
+    config: Config,
+    profile: frontline::profile::Profile,
+    what: &str,
+    until: impl Fn(&DaemonStatus) -> bool,
+) -> DaemonStatus {
+    let daemon = Running::start(config, profile);
+    wait_for(what, Duration::from_secs(30), || until(&daemon.status.borrow())).await;
+    daemon.stop().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -314,9 +303,12 @@ async fn a_restart_keeps_the_schedule_and_validators_and_a_304_parses_nothing() 
     let polls = |s: &DaemonStatus, id: &str| s.feeds.get(id).map_or(0, |f| f.polls);
 
     // First run: both polled; "often" a second time (a 304 this time).
-    let first = run_daemon_until(config.clone(), "two polls of the frequent feed", |s| {
-        polls(s, "hourly") >= 1 && polls(s, "often") >= 2
-    })
+    let first = run_daemon_until(
+        config.clone(),
+        shipped_profile(),
+        "two polls of the frequent feed",
+        |s| polls(s, "hourly") >= 1 && polls(s, "often") >= 2,
+    )
     .await;
     let often_state = &first.feeds["often"];
     assert!(often_state.not_modified >= 1, "{often_state:?}");
@@ -330,9 +322,12 @@ async fn a_restart_keeps_the_schedule_and_validators_and_a_304_parses_nothing() 
     // Second run: the frequent feed is due and polled (with its stored validators: a 304); the
     // hourly one is not due and is left alone.
     let before = server.hits("/often.xml");
-    let second = run_daemon_until(config, "the frequent feed polled after the restart", |s| {
-        polls(s, "often") > polls(&first, "often")
-    })
+    let second = run_daemon_until(
+        config,
+        shipped_profile(),
+        "the frequent feed polled after the restart",
+        |s| polls(s, "often") > polls(&first, "often"),
+    )
     .await;
     assert!(server.hits("/often.xml") > before);
     assert_eq!(server.hits("/hourly.xml"), 1, "not due: not polled again");
@@ -391,25 +386,14 @@ async fn churning_guids_switch_the_feed_to_links_without_duplicates_and_an_edite
     let config = write_config(dir.path(), &[("Churn", &url)], "1s");
     let store_path = config.store.path.clone();
 
-    let (status_tx, status) = watch::channel(DaemonStatus::default());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(daemon::serve(
-        config,
-        shipped_profile(),
-        async {
-            let _ = stopped.await;
-        },
-        status_tx,
-    ));
-    let polls = || status.borrow().feeds.get("churn").map_or(0, |f| f.polls);
+    let daemon = Running::start(config, shipped_profile());
+    let polls = || daemon.status.borrow().feeds.get("churn").map_or(0, |f| f.polls);
     for (i, doc) in docs.iter().enumerate().skip(1) {
         wait_for("a poll", Duration::from_secs(30), || polls() as usize >= i).await;
         server.set("/churn.xml", Doc::rss(doc.clone()));
     }
     wait_for("the last poll", Duration::from_secs(30), || polls() >= 4).await;
-    let state = status.borrow().feeds["churn"].clone();
-    stop.send(()).unwrap();
-    task.await.unwrap().expect("daemon stops cleanly");
+    let state = daemon.stop().await.feeds["churn"].clone();
 
     assert_eq!(state.identity.mode, frontline::feed::identity::Mode::Link, "{state:?}");
     assert!(
@@ -454,27 +438,15 @@ async fn entries_seen_before_a_profile_change_are_rematched_at_the_next_start() 
     // A narrower profile first: only the rule on the region's own names.
     let mut narrow = shipped_profile();
     narrow.topics.retain(|t| t.id == "karabakh");
-    let (status_tx, status) = watch::channel(DaemonStatus::default());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(daemon::serve(
-        config.clone(),
-        narrow,
-        async {
-            let _ = stopped.await;
-        },
-        status_tx,
-    ));
-    wait_for("a poll", Duration::from_secs(30), || {
-        status.borrow().feeds.get("wire").is_some_and(|f| f.polls >= 1)
+    run_daemon_until(config.clone(), narrow, "a poll", |s| {
+        s.feeds.get("wire").is_some_and(|f| f.polls >= 1)
     })
     .await;
-    stop.send(()).unwrap();
-    task.await.unwrap().unwrap();
     let narrow_count = count();
     assert!(narrow_count >= 1);
 
     // The full profile: the feed is not due, yet what the new rules keep is recorded at start.
-    let status = run_daemon_until(config, "the daemon ready", |s| s.ready).await;
+    let status = run_daemon_until(config, shipped_profile(), "the daemon ready", |s| s.ready).await;
     assert!(status.ready);
     assert_eq!(server.hits("/wire.xml"), 1, "not fetched again");
     assert!(narrow_count < 5, "the narrow profile kept fewer: {narrow_count}");

@@ -49,6 +49,19 @@ pub fn write_config(dir: &Path, feeds: &[(&str, &str)], interval: &str) -> Confi
     Config::load(&path).expect("test config is valid")
 }
 
+/// A feed with id `t` at `url` with the given deadline and body cap (for fetcher tests).
+pub fn feed_config(url: &str, timeout: std::time::Duration, max_body: u64) -> frontline::config::FeedConfig {
+    frontline::config::FeedConfig {
+        id: "t".into(),
+        name: "t".into(),
+        url: url.parse().expect("a test URL"),
+        interval: std::time::Duration::from_secs(60),
+        timeout,
+        max_body,
+        max_entries: 2000,
+    }
+}
+
 /// Runs the real `frontline` with `--config config` and `args` (logging off).
 pub fn cli(config: &Path, args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
