@@ -430,6 +430,12 @@ async fn feed_loop(feed: FeedConfig, mut state: FeedState, ctx: Arc<FeedContext>
             ctx.wake.notify_one();
         }
         let took_ms = elapsed_ms(started);
+        // Stopped by a config reload while this poll ran: what it appended is in the log, but
+        // its state belongs to a feed that was removed or replaced; recording it would overwrite
+        // the new task's state (or bring a removed feed back into the status).
+        if token.is_cancelled() {
+            return;
+        }
         if let Outcome::Ingested { report, .. } = &result {
             if let Some(reason) = &report.identity_switch {
                 warn!(feed = %feed.id, reason = %reason, "the feed's guids are unreliable; its articles are keyed by link from now on");
