@@ -659,6 +659,8 @@ pub fn feeds(v: &crate::daemon::feeds::FeedsView) -> String {
             st.appended.to_string(),
             f.articles.to_string(),
             match (&st.last_error_class, &st.last_error) {
+                // Most errors already start with their class ("dns: ...").
+                (Some(class), Some(e)) if st.consecutive_failures > 0 && e.starts_with(class.as_str()) => e.clone(),
                 (Some(class), Some(e)) if st.consecutive_failures > 0 => format!("{class}: {e}"),
                 _ => "-".to_string(),
             },
