@@ -357,7 +357,8 @@ pub fn validators_of(headers: &HeaderMap) -> Validators {
 }
 
 /// `Cache-Control: max-age`/`s-maxage`, `Expires` and `Retry-After` (seconds or an HTTP date)
-/// of an answer received at `now`. `no-cache`/`no-store` and unparseable values give no hint.
+/// of an answer received at `now`. Unparseable values give no hint; a `Retry-After` further than
+/// `MAX_RETRY_AFTER` is read as that (a server must not be able to pause a host for a year).
 pub fn hints_of(headers: &HeaderMap, now: DateTime<Utc>) -> Hints {
     let max_age = header_str(headers, header::CACHE_CONTROL).and_then(|cc| {
         cc.split(',')
@@ -370,10 +371,12 @@ pub fn hints_of(headers: &HeaderMap, now: DateTime<Utc>) -> Hints {
     let expires = header_str(headers, header::EXPIRES)
         .and_then(|v| http_date(&v))
         .filter(|t| *t > now);
-    let retry_after = header_str(headers, header::RETRY_AFTER).and_then(|v| match v.parse::<u64>() {
-        Ok(secs) => chrono::Duration::try_seconds(i64::try_from(secs).ok()?).map(|d| now + d),
-        Err(_) => http_date(&v),
-    });
+    let retry_after = header_str(headers, header::RETRY_AFTER)
+        .and_then(|v| match v.parse::<u64>() {
+            Ok(secs) => chrono::Duration::try_seconds(i64::try_from(secs).ok()?).map(|d| now + d),
+            Err(_) => http_date(&v),
+        })
+        .map(|t| t.min(now + MAX_RETRY_AFTER));
     Hints {
         max_age,
         expires,
@@ -381,6 +384,9 @@ pub fn hints_of(headers: &HeaderMap, now: DateTime<Utc>) -> Hints {
         ..Hints::default()
     }
 }
+
+/// The longest `Retry-After` honoured.
+pub const MAX_RETRY_AFTER: chrono::Duration = chrono::Duration::hours(24);
 
 // An HTTP date (IMF-fixdate, the obsolete RFC 850 and asctime forms are rare enough to skip).
 fn http_date(v: &str) -> Option<DateTime<Utc>> {
@@ -443,4 +449,35 @@ fn chain(e: &(dyn std::error::Error + 'static)) -> String {
         cur = err.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hints_are_read_and_a_retry_after_is_capped_at_a_day() {
+        let now: DateTime<Utc> = "2020-10-10T12:00:00Z".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CACHE_CONTROL,
+            "public, max-age=600, s-maxage=900".parse().unwrap(),
+        );
+        h.insert(header::EXPIRES, "Sat, 10 Oct 2020 13:00:00 GMT".parse().unwrap());
+        h.insert(header::RETRY_AFTER, "31536000".parse().unwrap());
+        let hints = hints_of(&h, now);
+        assert_eq!(hints.max_age, Some(Duration::from_secs(900)));
+        assert_eq!(hints.expires, Some("2020-10-10T13:00:00Z".parse().unwrap()));
+        assert_eq!(hints.retry_after, Some(now + MAX_RETRY_AFTER));
+        h.insert(header::RETRY_AFTER, "Sat, 10 Oct 2020 12:05:00 GMT".parse().unwrap());
+        assert_eq!(
+            hints_of(&h, now).retry_after,
+            Some("2020-10-10T12:05:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            charset_of("text/xml; charset=\"ISO-8859-1\""),
+            Some("ISO-8859-1".to_string())
+        );
+        assert_eq!(charset_of("application/rss+xml"), None);
+    }
 }

@@ -61,6 +61,11 @@ fn decode<'a>(body: &'a [u8], http_charset: Option<&str>) -> Cow<'a, str> {
         .and_then(|c| encoding_rs::Encoding::for_label(c.trim().as_bytes()))
         .or_else(|| xml_declared_encoding(body));
     match declared {
+        // A server's default `charset=ISO-8859-1` on a UTF-8 document is a common mistake; valid
+        // UTF-8 with non-ASCII bytes is almost never genuine single-byte text, so it wins then.
+        Some(encoding) if encoding.is_single_byte() && std::str::from_utf8(body).is_ok() => {
+            String::from_utf8_lossy(body)
+        }
         Some(encoding) if encoding != encoding_rs::UTF_8 => encoding.decode_without_bom_handling(body).0,
         _ => String::from_utf8_lossy(body),
     }
@@ -203,6 +208,9 @@ mod tests {
             .chain("<t>Ş</t>".encode_utf16().flat_map(u16::to_le_bytes))
             .collect();
         assert_eq!(norm(&utf16), "<t>Ş</t>");
+        // A server that says Latin-1 about a UTF-8 document is not believed.
+        let out = String::from_utf8(normalize("<t>Şuşa</t>".as_bytes(), Some("ISO-8859-1"))).unwrap();
+        assert_eq!(out, "<t>Şuşa</t>");
         // Claimed UTF-8 with a bad byte: replaced, the rest kept.
         assert_eq!(norm(b"<t>ok \xff ok</t>"), "<t>ok \u{fffd} ok</t>");
     }
