@@ -45,6 +45,8 @@ pub struct ApiState {
     pub rebuild: Arc<std::sync::atomic::AtomicBool>,
     /// Wakes the projection task.
     pub wake: Arc<tokio::sync::Notify>,
+    /// Recent view answers (see `view_route`).
+    pub answers: Arc<Answers>,
     /// The configured feeds, for `/v1/feeds` (replaced on a config reload).
     pub feeds: Arc<std::sync::RwLock<Vec<crate::config::FeedConfig>>>,
     /// What `POST /v1/import` appends with.
@@ -76,19 +78,25 @@ impl IntoResponse for ApiError {
 pub fn router(state: ApiState) -> Router {
     Router::new()
         .route("/v1/status", get(status))
-        .route("/v1/casualties", view_route(projection::casualties::view))
+        .route("/v1/casualties", view_route("casualties", projection::casualties::view))
         .route(
             "/v1/ceasefire",
-            view_route(|a, _, at| projection::ceasefire::view(a, at)),
+            view_route("ceasefire", |a, _, at| projection::ceasefire::view(a, at)),
         )
-        .route("/v1/control", view_route(projection::control::view))
-        .route("/v1/timeline", view_route(projection::timeline::view))
-        .route("/v1/actors", view_route(|a, _, at| projection::mentions::actors(a, at)))
+        .route("/v1/control", view_route("control", projection::control::view))
+        .route("/v1/timeline", view_route("timeline", projection::timeline::view))
+        .route(
+            "/v1/actors",
+            view_route("actors", |a, _, at| projection::mentions::actors(a, at)),
+        )
         .route(
             "/v1/locations",
-            view_route(|a, _, at| projection::mentions::locations(a, at)),
+            view_route("locations", |a, _, at| projection::mentions::locations(a, at)),
         )
-        .route("/v1/claims", view_route(|a, _, at| projection::mentions::claims(a, at)))
+        .route(
+            "/v1/claims",
+            view_route("claims", |a, _, at| projection::mentions::claims(a, at)),
+        )
         .route("/v1/articles", get(articles))
         .route("/v1/feeds", get(feeds))
         .route("/metrics", get(metrics))
@@ -511,16 +519,79 @@ async fn view<V: Serialize + Send + 'static>(
     .map_err(|e| internal(format!("reading the projection: {e}")))
 }
 
-// A route serving one view folded from the projection, with `as_of` and `at_seq`.
+// A route serving one view folded from the projection, with `as_of` and `at_seq`. Answers are
+// kept per (view, as-of) while the projection's checkpoint stays where it was, so repeated
+// questions between appends cost nothing; the first one after an append pays the fold.
 fn view_route<V: Serialize + Send + 'static>(
+    name: &'static str,
     build: fn(&[ArticleFacts], &Profile, AsOf) -> V,
 ) -> axum::routing::MethodRouter<ApiState> {
     get(
         move |State(s): State<ApiState>, q: Result<Query<AsOfQuery>, QueryRejection>| async move {
             let at = as_of(q)?;
-            view(s, move |a, p| build(a, p, at)).await
+            let checkpoint = s.status.borrow().projection_checkpoint;
+            let key = (name, at);
+            if let Some(body) = s.answers.get(&key, checkpoint) {
+                return Ok(json_bytes(body));
+            }
+            let cache = Arc::clone(&s.answers);
+            let Json(v) = view(s, move |a, p| build(a, p, at)).await?;
+            let body = axum::body::Bytes::from(
+                serde_json::to_vec(&v).map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+            );
+            cache.put(key, checkpoint, body.clone());
+            Ok::<_, ApiError>(json_bytes(body))
         },
     )
+}
+
+fn json_bytes(body: axum::body::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Recent view answers, valid while the projection's checkpoint does not move; at most
+/// `ANSWERS_MAX_BYTES`, the oldest dropped first.
+#[derive(Debug, Default)]
+pub struct Answers {
+    inner: std::sync::Mutex<AnswersInner>,
+}
+
+#[derive(Debug, Default)]
+struct AnswersInner {
+    entries: std::collections::VecDeque<((&'static str, AsOf), u64, axum::body::Bytes)>,
+    bytes: usize,
+}
+
+/// The most bytes of view answers kept.
+pub const ANSWERS_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+impl Answers {
+    fn get(&self, key: &(&'static str, AsOf), checkpoint: u64) -> Option<axum::body::Bytes> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner
+            .entries
+            .iter()
+            .find(|(k, c, _)| k == key && *c == checkpoint)
+            .map(|(_, _, b)| b.clone())
+    }
+
+    fn put(&self, key: (&'static str, AsOf), checkpoint: u64, body: axum::body::Bytes) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        // Answers for an older checkpoint are stale for good.
+        inner.entries.retain(|(k, c, _)| *c == checkpoint && *k != key);
+        inner.bytes = inner.entries.iter().map(|(_, _, b)| b.len()).sum();
+        if body.len() > ANSWERS_MAX_BYTES {
+            return;
+        }
+        while inner.bytes + body.len() > ANSWERS_MAX_BYTES {
+            match inner.entries.pop_front() {
+                Some((_, _, b)) => inner.bytes -= b.len(),
+                None => break,
+            }
+        }
+        inner.bytes += body.len();
+        inner.entries.push_back((key, checkpoint, body));
+    }
 }
 
 /// `/v1/articles?feed=&since=&until=&text=&offset=&limit=`

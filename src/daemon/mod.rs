@@ -202,6 +202,7 @@ pub async fn serve_with(
         shutdown: token.clone(),
         rebuild,
         wake,
+        answers: Arc::default(),
         feeds: Arc::clone(&feed_list),
         import: crate::api::Importer {
             matcher: Arc::clone(&matcher),

@@ -134,6 +134,12 @@ fn import_through_the_daemon_dedupes_against_its_polls() {
     assert_eq!(same["via"], "daemon");
     assert_eq!((total(&same, "new"), total(&same, "unchanged")), (0, 21), "{same}");
 
+    // The same view twice: the second is the kept answer, identical.
+    let casualties =
+        |config: &Path| -> Value { serde_json::from_slice(&cli(config, &["casualties", "--json"]).stdout).unwrap() };
+    let before = casualties(&config.source);
+    assert_eq!(casualties(&config.source), before);
+
     // Another outlet's archive: appended by the daemon's writer while it holds the store, and
     // projected like a poll.
     let (out, other) = import_json(&config.source, &[data("feeds/caucasus-wire.xml").to_str().unwrap()]);
@@ -167,6 +173,12 @@ fn import_through_the_daemon_dedupes_against_its_polls() {
     );
     assert_eq!(code, 400, "{body}");
 
+    // The kept answer does not outlive the append: the view now has the new outlet's figures.
+    assert_ne!(
+        casualties(&config.source),
+        before,
+        "a stale view was served after an append"
+    );
     let status: Value = serde_json::from_slice(&cli(&config.source, &["status", "--json"]).stdout).unwrap();
     assert_eq!(status["imports"], 2, "{status}");
     assert_eq!(status["last_seq"], 26, "{status}");
