@@ -151,20 +151,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ImportError> {
     Ok(())
 }
 
-/// A feed id from a file name: the stem before the first dot, lower-cased, other characters
-/// turned into '-' (`OC Media.2020-10.xml` → `oc-media`).
+/// A feed id from a file name: the config's slug of the stem before the first dot
+/// (`OC Media.2020-10.xml` → `oc-media`), as a feed's id comes from its name.
 pub fn feed_id_from(path: &Path) -> Option<String> {
     let name = path.file_name()?.to_str()?;
-    let stem = name.split('.').next().unwrap_or(name);
-    let mut id = String::new();
-    for c in stem.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_lowercase() || c.is_ascii_digit() {
-            id.push(c);
-        } else if !id.ends_with('-') {
-            id.push('-');
-        }
-    }
-    let id = id.trim_matches('-').to_string();
+    let id = crate::config::slug(name.split('.').next().unwrap_or(name));
     is_valid_id(&id).then_some(id)
 }
 

@@ -503,6 +503,16 @@ impl Profile {
         self.sides.iter().find(|s| s.id == id)
     }
 
+    /// In a two-sided conflict, the side that is not `id` (none with more sides, or an unknown
+    /// `id`): whose forces a side's losses are attributed to, whom a denial answers.
+    pub fn other_side(&self, id: &str) -> Option<&Side> {
+        match self.sides.as_slice() {
+            [a, b] if a.id == id => Some(b),
+            [a, b] if b.id == id => Some(a),
+            _ => None,
+        }
+    }
+
     /// A stable hash of the profile's content: the same rules and gazetteer give the same hash,
     /// whatever the comments, whitespace or key order of the file. Projections record it, so a
     /// changed profile triggers a rebuild.

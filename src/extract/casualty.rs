@@ -793,14 +793,7 @@ struct PartyContext<'a> {
 // Whose people a figure counts, from the strongest evidence to the weakest.
 fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> Option<String> {
     let toks = &s.toks;
-    let other = |side: &str| -> Option<String> {
-        let sides = &lex.profile.sides;
-        if sides.len() == 2 {
-            sides.iter().find(|x| x.id != side).map(|x| x.id.clone())
-        } else {
-            None
-        }
-    };
+    let other = |side: &str| -> Option<String> { lex.profile.other_side(side).map(|s| s.id.clone()) };
     let outside_attribution = |m: &&super::lexicon::Mention| {
         c.attribution
             .as_ref()
@@ -961,7 +954,7 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
         // Civilians belong to the side holding the place they were hit in.
         if let Some(held) = c
             .location
-            .and_then(|loc| lex.profile.locations.iter().find(|l| l.id == loc))
+            .and_then(|loc| lex.profile.location(&loc))
             .and_then(|l| l.held_by.clone())
         {
             return Some(held);

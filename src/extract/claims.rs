@@ -48,12 +48,7 @@ fn party_after(s: &Sentence<'_>, lex: &Lexicon, at: usize, not: Option<&str>) ->
 }
 
 fn other_side(lex: &Lexicon, side: &str) -> Option<String> {
-    let sides = &lex.profile.sides;
-    if sides.len() == 2 && sides.iter().any(|x| x.id == side) {
-        sides.iter().find(|x| x.id != side).map(|x| x.id.clone())
-    } else {
-        None
-    }
+    lex.profile.other_side(side).map(|s| s.id.clone())
 }
 
 /// Claims of one sentence. `last_accusation` is the article's latest (by, against), updated here.

@@ -356,7 +356,8 @@ pub fn validators_of(headers: &HeaderMap) -> Validators {
     }
 }
 
-/// `Cache-Control: max-age`/`s-maxage`, `Expires` and `Retry-After` (seconds or an HTTP date)
+/// `Cache-Control: max-age`/`s-maxage`, `Expires` and `Retry-After` (seconds or a date, read by
+/// the same `dates::parse` as feed dates)
 /// of an answer received at `now`. Unparseable values give no hint; a `Retry-After` further than
 /// `MAX_RETRY_AFTER` is read as that (a server must not be able to pause a host for a year).
 pub fn hints_of(headers: &HeaderMap, now: DateTime<Utc>) -> Hints {
@@ -369,12 +370,12 @@ pub fn hints_of(headers: &HeaderMap, now: DateTime<Utc>) -> Hints {
             .map(Duration::from_secs)
     });
     let expires = header_str(headers, header::EXPIRES)
-        .and_then(|v| http_date(&v))
+        .and_then(|v| super::dates::parse(&v))
         .filter(|t| *t > now);
     let retry_after = header_str(headers, header::RETRY_AFTER)
         .and_then(|v| match v.parse::<u64>() {
             Ok(secs) => chrono::Duration::try_seconds(i64::try_from(secs).ok()?).map(|d| now + d),
-            Err(_) => http_date(&v),
+            Err(_) => super::dates::parse(&v),
         })
         .map(|t| t.min(now + MAX_RETRY_AFTER));
     Hints {
@@ -387,11 +388,6 @@ pub fn hints_of(headers: &HeaderMap, now: DateTime<Utc>) -> Hints {
 
 /// The longest `Retry-After` honoured.
 pub const MAX_RETRY_AFTER: chrono::Duration = chrono::Duration::hours(24);
-
-// An HTTP date (IMF-fixdate, the obsolete RFC 850 and asctime forms are rare enough to skip).
-fn http_date(v: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc2822(v).ok().map(|t| t.with_timezone(&Utc))
-}
 
 async fn fetch_file(url: &Url, max_body: u64) -> Result<Fetched, FetchError> {
     let path = url.to_file_path().map_err(|()| FetchError::File {

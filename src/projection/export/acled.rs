@@ -136,10 +136,10 @@ fn actors(row: &Row, profile: &Profile) -> (String, Option<u8>, String, Option<u
     };
     let parties = row.parties();
     let victim = parties.iter().next().copied();
-    let attacker = match (victim, profile.sides.as_slice()) {
-        (Some(v), [a, b]) if parties.len() == 1 => Some(if a.id == v { &b.id } else { &a.id }),
-        _ => None,
-    };
+    let attacker = victim
+        .filter(|_| parties.len() == 1)
+        .and_then(|v| profile.other_side(v))
+        .map(|s| s.id.as_str());
     let civilians = row.civilian();
     let (actor2, inter2) = match (victim, civilians) {
         (Some(v), true) => {
