@@ -954,7 +954,7 @@ fn party(s: &Sentence<'_>, lex: &Lexicon, n: &Number, c: &PartyContext<'_>) -> O
         // Civilians belong to the side holding the place they were hit in.
         if let Some(held) = c
             .location
-            .and_then(|loc| lex.profile.location(&loc))
+            .and_then(|loc| lex.profile.location(loc))
             .and_then(|l| l.held_by.clone())
         {
             return Some(held);
