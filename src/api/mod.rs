@@ -671,7 +671,8 @@ pub fn article_detail(
         return Ok(None);
     };
     let all = projection.all()?;
-    let copies = projection::copies::copies(&facts, &all)
+    let copies = projection::copies::Stories::new(&all)
+        .copies(&facts)
         .into_iter()
         .map(|c| c.stream.clone())
         .collect();

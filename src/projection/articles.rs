@@ -117,9 +117,12 @@ pub fn list(articles: &[ArticleFacts], filter: &ArticleFilter) -> ArticlesView {
     let limit = filter.limit.min(MAX_PAGE);
     let mut entries: Vec<ArticleSummary> = matching.into_iter().skip(filter.offset).take(limit).collect();
     // Copies are looked up for the page only: one pass over all articles per entry.
-    for e in &mut entries {
-        if let Some(a) = articles.iter().find(|a| a.stream == e.stream) {
-            e.copy_of = super::copies::copy_of(a, articles).map(|c| c.stream.clone());
+    if !entries.is_empty() {
+        let stories = super::copies::Stories::new(articles);
+        for e in &mut entries {
+            if let Some(a) = articles.iter().find(|a| a.stream == e.stream) {
+                e.copy_of = stories.copy_of(a).map(|c| c.stream.clone());
+            }
         }
     }
     ArticlesView {

@@ -73,13 +73,17 @@ pub fn similarity(a: &[u32], b: &[u32]) -> f64 {
 
 /// Whether `a` and `b`, from different feeds, are the same story.
 pub fn same_story(a: &ArticleFacts, b: &ArticleFacts) -> bool {
+    let link = |x: &ArticleFacts| x.url.as_deref().map(normalize_url);
+    same(a, link(a).as_deref(), b, link(b).as_deref())
+}
+
+// `same_story` with the canonical links already worked out (normalising a URL parses it: done
+// once per article, not once per pair).
+fn same(a: &ArticleFacts, link_a: Option<&str>, b: &ArticleFacts, link_b: Option<&str>) -> bool {
     if a.stream == b.stream || a.feed == b.feed {
         return false;
     }
-    let same_link = match (&a.url, &b.url) {
-        (Some(x), Some(y)) => normalize_url(x) == normalize_url(y),
-        _ => false,
-    };
+    let same_link = matches!((link_a, link_b), (Some(x), Some(y)) if x == y);
     let near = match (&a.signature, &b.signature) {
         (Some(x), Some(y)) => similarity(x, y) >= MIN_SIMILARITY,
         _ => false,
@@ -87,23 +91,46 @@ pub fn same_story(a: &ArticleFacts, b: &ArticleFacts) -> bool {
     same_link || near
 }
 
-/// The other articles of `article`'s story, first published first.
-pub fn copies<'a>(article: &ArticleFacts, all: &'a [ArticleFacts]) -> Vec<&'a ArticleFacts> {
-    let mut out: Vec<&ArticleFacts> = all.iter().filter(|o| same_story(article, o)).collect();
-    out.sort_by(|x, y| {
-        first_published(x)
-            .cmp(&first_published(y))
-            .then_with(|| x.stream.cmp(&y.stream))
-    });
-    out
+/// Every article with its canonical link, for finding the copies of several articles.
+pub struct Stories<'a> {
+    all: &'a [ArticleFacts],
+    links: Vec<Option<String>>,
 }
 
-/// The earliest article of `article`'s story if it is not `article` itself: what it copies.
-pub fn copy_of<'a>(article: &ArticleFacts, all: &'a [ArticleFacts]) -> Option<&'a ArticleFacts> {
-    copies(article, all)
-        .into_iter()
-        .next()
-        .filter(|first| (first_published(first), &first.stream) < (first_published(article), &article.stream))
+impl<'a> Stories<'a> {
+    /// Indexes `all`.
+    pub fn new(all: &'a [ArticleFacts]) -> Stories<'a> {
+        Stories {
+            all,
+            links: all.iter().map(|a| a.url.as_deref().map(normalize_url)).collect(),
+        }
+    }
+
+    /// The other articles of `article`'s story, first published first.
+    pub fn copies(&self, article: &ArticleFacts) -> Vec<&'a ArticleFacts> {
+        let link = article.url.as_deref().map(normalize_url);
+        let mut out: Vec<&ArticleFacts> = self
+            .all
+            .iter()
+            .zip(&self.links)
+            .filter(|(o, l)| same(article, link.as_deref(), o, l.as_deref()))
+            .map(|(o, _)| o)
+            .collect();
+        out.sort_by(|x, y| {
+            first_published(x)
+                .cmp(&first_published(y))
+                .then_with(|| x.stream.cmp(&y.stream))
+        });
+        out
+    }
+
+    /// The earliest article of `article`'s story if it is not `article` itself: what it copies.
+    pub fn copy_of(&self, article: &ArticleFacts) -> Option<&'a ArticleFacts> {
+        self.copies(article)
+            .into_iter()
+            .next()
+            .filter(|first| (first_published(first), &first.stream) < (first_published(article), &article.stream))
+    }
 }
 
 fn first_published(a: &ArticleFacts) -> Option<chrono::DateTime<chrono::Utc>> {
