@@ -501,7 +501,14 @@ pub fn claims(v: &ClaimsView) -> String {
 /// The daemon's status: a summary line, then one row per feed.
 pub fn status(b: &crate::api::StatusBody) -> String {
     let st = &b.status;
-    let failing = st.feeds.values().filter(|f| f.consecutive_failures > 0).count();
+    let failing = st
+        .feeds
+        .values()
+        .filter(|f| {
+            use crate::feed::state::Health;
+            matches!(f.health, Health::Degraded | Health::Failing | Health::Gone)
+        })
+        .count();
     let mut s = format!(
         "frontlined up {}, {} events, {} polls, projection at event {} of {}, {} of {} feeds failing\n",
         humantime::format_duration(std::time::Duration::from_secs(b.uptime_secs.max(0) as u64)),
@@ -515,23 +522,9 @@ pub fn status(b: &crate::api::StatusBody) -> String {
     if let Some(t) = st.last_append {
         let _ = writeln!(s, "last append {}", t.format("%Y-%m-%d %H:%M:%S UTC"));
     }
-    let mut t = table(&["feed", "polls", "failures", "appended", "last success", "last error"]);
-    for (id, f) in &st.feeds {
-        t.add_row(vec![
-            id.clone(),
-            f.polls.to_string(),
-            f.failures.to_string(),
-            f.appended.to_string(),
-            f.last_success
-                .map(|d| d.format("%Y-%m-%d %H:%M:%S").to_string())
-                .unwrap_or_else(|| "never".into()),
-            match (&f.last_error_class, f.consecutive_failures) {
-                (Some(class), n) if n > 0 => format!("{class} ({n} in a row)"),
-                _ => "-".into(),
-            },
-        ]);
-    }
-    let _ = writeln!(s, "{t}");
+    s.push_str(&feed_table(
+        st.feeds.iter().map(|(id, f)| (id.as_str(), f.health, f, None)),
+    ));
     s
 }
 
@@ -640,24 +633,48 @@ pub fn feeds(v: &crate::daemon::feeds::FeedsView) -> String {
     if !v.live {
         out.push_str("no daemon answers: health unknown; the rest is as the store last kept it\n");
     }
+    out.push_str(&feed_table(
+        v.feeds
+            .iter()
+            .map(|f| (f.id.as_str(), f.health, &f.status, Some(f.articles))),
+    ));
+    if !v.other_feeds.is_empty() {
+        let others: Vec<String> = v.other_feeds.iter().map(|(id, n)| format!("{id} ({n})")).collect();
+        let _ = writeln!(out, "also stored, not in the config: {}", others.join(", "));
+    }
+    out
+}
+
+// The feeds as a table (id, health, last success, next poll, counts, articles when known, last
+// error), then a line per feed that has moved or was switched to link identity. Shared by
+// `frontline feeds` and `frontline status`.
+fn feed_table<'a>(
+    feeds: impl Iterator<
+        Item = (
+            &'a str,
+            crate::feed::state::Health,
+            &'a crate::feed::state::FeedState,
+            Option<u64>,
+        ),
+    >,
+) -> String {
     let when = |t: &Option<DateTime<Utc>>| t.map_or("-".to_string(), |t| t.format("%Y-%m-%d %H:%M:%S").to_string());
     let mut t = table(&[
         "feed", "health", "last success", "next poll", "polls", "failures", "304s", "appended", "articles",
         "last error",
     ]);
-    let mut moved = Vec::new();
-    for f in &v.feeds {
-        let st = &f.status;
+    let mut notes = Vec::new();
+    for (id, health, st, articles) in feeds {
         t.add_row(vec![
-            f.id.clone(),
-            f.health.name().to_string(),
+            id.to_string(),
+            health.name().to_string(),
             when(&st.last_success),
             when(&st.next_due),
             st.polls.to_string(),
             st.failures.to_string(),
             st.not_modified.to_string(),
             st.appended.to_string(),
-            f.articles.to_string(),
+            articles.map_or("-".to_string(), |n| n.to_string()),
             match (&st.last_error_class, &st.last_error) {
                 // Most errors already start with their class ("dns: ...").
                 (Some(class), Some(e)) if st.consecutive_failures > 0 && e.starts_with(class.as_str()) => e.clone(),
@@ -666,19 +683,69 @@ pub fn feeds(v: &crate::daemon::feeds::FeedsView) -> String {
             },
         ]);
         if let Some(to) = st.moved() {
-            moved.push(format!(
-                "{} has moved permanently to {to}: update its url in the config",
-                f.id
+            notes.push(format!(
+                "{id} has moved permanently to {to}: update its url in the config"
+            ));
+        }
+        if let (Some(at), Some(why)) = (st.identity.switched_at, &st.identity.reason) {
+            notes.push(format!(
+                "{id} is keyed by link since {} ({why})",
+                at.format("%Y-%m-%d %H:%M")
             ));
         }
     }
-    let _ = writeln!(out, "{t}");
-    for m in moved {
-        let _ = writeln!(out, "{m}");
-    }
-    if !v.other_feeds.is_empty() {
-        let others: Vec<String> = v.other_feeds.iter().map(|(id, n)| format!("{id} ({n})")).collect();
-        let _ = writeln!(out, "also stored, not in the config: {}", others.join(", "));
+    let mut out = format!("{t}\n");
+    for n in notes {
+        let _ = writeln!(out, "{n}");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::daemon::feeds::{FeedRow, FeedsView};
+    use crate::feed::state::{FeedState, Health};
+
+    #[test]
+    fn the_feeds_table_says_which_feed_moved_or_was_keyed_by_link_and_status_counts_by_health() {
+        let mut state = FeedState::new("https://old.example/feed");
+        state.moved_to = Some("https://new.example/feed".into());
+        state.moved_seen = 2;
+        state.identity.switched_at = Some("2020-10-10T12:00:00Z".parse().unwrap());
+        state.identity.reason = Some("3 of 3 links seen before came back with a new guid".into());
+        state.health = Health::Degraded;
+        let view = FeedsView {
+            live: true,
+            feeds: vec![FeedRow {
+                id: "wire".into(),
+                name: "Wire".into(),
+                url: state.url.clone(),
+                interval_secs: 900,
+                health: state.health,
+                articles: 7,
+                status: state.clone(),
+            }],
+            other_feeds: Default::default(),
+        };
+        let out = super::feeds(&view);
+        assert!(
+            out.contains("wire has moved permanently to https://new.example/feed"),
+            "{out}"
+        );
+        assert!(
+            out.contains("wire is keyed by link since 2020-10-10 12:00 (3 of 3 links"),
+            "{out}"
+        );
+        assert!(out.contains("degraded"), "{out}");
+
+        let mut status = crate::daemon::DaemonStatus::default();
+        status.feeds.insert("wire".into(), state);
+        status
+            .feeds
+            .insert("quiet".into(), FeedState::new("https://q.example/"));
+        let body = crate::api::StatusBody { status, uptime_secs: 5 };
+        let out = super::status(&body);
+        assert!(out.contains("1 of 2 feeds failing"), "{out}");
+        assert!(out.contains("wire is keyed by link since"), "{out}");
+    }
 }

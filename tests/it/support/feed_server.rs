@@ -36,15 +36,9 @@ impl Doc {
     /// An RSS document with status 200.
     pub fn rss(body: impl Into<Vec<u8>>) -> Doc {
         Doc {
-            status: 200,
             content_type: "application/rss+xml; charset=utf-8",
             body: body.into(),
-            headers: Vec::new(),
-            delay: Duration::ZERO,
-            etag: None,
-            last_modified: None,
-            drip: None,
-            endless: false,
+            ..Doc::status(200)
         }
     }
 
