@@ -48,17 +48,17 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     );
     bar.set_message(args.format.name());
     bar.enable_steady_tick(std::time::Duration::from_millis(100));
-    let mut buf = Vec::new();
-    let from_daemon = match ctx.socket_path() {
-        Some(socket) => client::stream(&socket, &target, &mut bar.wrap_write(&mut buf))?.is_ok(),
-        None => false,
+    let ask = |socket: &std::path::Path| {
+        let mut buf = Vec::new();
+        Ok(client::stream(socket, &target, &mut bar.wrap_write(&mut buf))?.map(|()| buf))
     };
-    if !from_daemon {
-        buf.clear();
+    let store = || {
         let state = state::load(ctx)?;
-        buf = render(args.format, &state.articles, &state.profile, at).into_bytes();
+        let buf = render(args.format, &state.articles, &state.profile, at).into_bytes();
         bar.set_position(buf.len() as u64);
-    }
+        Ok(buf)
+    };
+    let buf = state::daemon_or_store(ctx, ask, store)?;
     bar.finish_and_clear();
     match &args.output {
         None => std::io::stdout().lock().write_all(&buf)?,

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use super::client::{self, Unreachable};
+use super::client;
 use super::{Context, EXIT_ERROR};
 use crate::import::{self, ImportFile, ImportReport};
 use crate::matcher::Matcher;
@@ -119,14 +119,9 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
 // The daemon when its socket answers; else the store, with a writer and the profile's matcher
 // of our own (the store's lock keeps a daemon from starting meanwhile).
 fn open_sink(ctx: &Context) -> anyhow::Result<Sink> {
-    let mut denied = None;
-    if let Some(socket) = ctx.socket_path() {
-        match client::get::<serde_json::Value>(&socket, "/v1/status")? {
-            Ok(_) => return Ok(Sink::Daemon(socket)),
-            Err(Unreachable::PermissionDenied) => denied = Some(socket),
-            Err(Unreachable::Missing | Unreachable::Stale) => {}
-        }
-    }
+    let ask = |socket: &std::path::Path| {
+        Ok(client::get::<serde_json::Value>(socket, "/v1/status")?.map(|_| Sink::Daemon(socket.to_path_buf())))
+    };
     let open = || -> anyhow::Result<Sink> {
         let profile = ctx.profile(None)?;
         let matcher = Arc::new(
@@ -152,13 +147,7 @@ fn open_sink(ctx: &Context) -> anyhow::Result<Sink> {
             identities,
         })
     };
-    open().map_err(|e| match denied {
-        Some(socket) => e.context(format!(
-            "the daemon's socket {} refused this user (permission denied; join its group or use sudo)",
-            socket.display()
-        )),
-        None => e,
-    })
+    super::state::daemon_or_store(ctx, ask, open)
 }
 
 fn import_one(sink: &Sink, file: &ImportFile) -> anyhow::Result<ImportReport> {

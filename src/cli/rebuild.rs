@@ -21,11 +21,15 @@ pub struct Args {}
 /// Runs the command: asks the running daemon to rebuild when its socket answers (and follows
 /// its progress), else rebuilds in the store itself.
 pub fn run(_args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
-    if let Some(socket) = ctx.socket_path()
-        && let Ok(started) = client::post::<RebuildStarted>(&socket, "/v1/rebuild", Vec::new())?
-    {
-        return follow_daemon(&socket, started);
-    }
+    let ask = |socket: &std::path::Path| match client::post::<RebuildStarted>(socket, "/v1/rebuild", Vec::new())? {
+        Ok(started) => follow_daemon(socket, started).map(Ok),
+        Err(why) => Ok(Err(why)),
+    };
+    state::daemon_or_store(ctx, ask, || rebuild_store(ctx))
+}
+
+// No daemon: rebuilds the projection in the store, with a progress bar on a terminal.
+fn rebuild_store(ctx: &Context) -> anyhow::Result<ExitCode> {
     let profile = ctx.profile(None)?;
     let store = ctx.open_store()?;
     let projector =

@@ -142,23 +142,32 @@ pub fn from_daemon_or_store<V: serde::de::DeserializeOwned>(
     target: &str,
     build: impl FnOnce(&State) -> anyhow::Result<V>,
 ) -> anyhow::Result<V> {
+    daemon_or_store(ctx, |socket| client::get::<V>(socket, target), || build(&load(ctx)?))
+}
+
+/// The one way the CLI chooses between the daemon and the store: `ask` the daemon when a socket
+/// is configured; when none answers (no socket, a stale one) run `store`; when the socket
+/// refuses this user, run `store` too and, if that fails, say both in the one error line.
+pub fn daemon_or_store<T>(
+    ctx: &Context,
+    ask: impl FnOnce(&std::path::Path) -> anyhow::Result<Result<T, Unreachable>>,
+    store: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
     let mut denied = None;
     if let Some(socket) = ctx.socket_path() {
-        match client::get::<V>(&socket, target)? {
-            Ok(view) => return Ok(view),
+        match ask(&socket)? {
+            Ok(answer) => return Ok(answer),
             Err(Unreachable::PermissionDenied) => denied = Some(socket),
             Err(Unreachable::Missing | Unreachable::Stale) => {}
         }
     }
-    let state = load(ctx).map_err(|e| match &denied {
-        // Say both: the socket was there but not ours to use, and the store failed too.
+    store().map_err(|e| match &denied {
         Some(socket) => e.context(format!(
             "the daemon's socket {} refused this user (permission denied; join its group or use sudo)",
             socket.display()
         )),
         None => e,
-    })?;
-    build(&state)
+    })
 }
 
 /// Prints `view` as pretty JSON or through `render`.
