@@ -559,7 +559,6 @@ pub struct Answers {
 #[derive(Debug, Default)]
 struct AnswersInner {
     entries: std::collections::VecDeque<((&'static str, AsOf), u64, axum::body::Bytes)>,
-    bytes: usize,
 }
 
 /// The most bytes of view answers kept.
@@ -579,17 +578,13 @@ impl Answers {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         // Answers for an older checkpoint are stale for good.
         inner.entries.retain(|(k, c, _)| *c == checkpoint && *k != key);
-        inner.bytes = inner.entries.iter().map(|(_, _, b)| b.len()).sum();
         if body.len() > ANSWERS_MAX_BYTES {
             return;
         }
-        while inner.bytes + body.len() > ANSWERS_MAX_BYTES {
-            match inner.entries.pop_front() {
-                Some((_, _, b)) => inner.bytes -= b.len(),
-                None => break,
-            }
+        // A handful of entries: summing them is cheaper than keeping a running total right.
+        while inner.entries.iter().map(|(_, _, b)| b.len()).sum::<usize>() + body.len() > ANSWERS_MAX_BYTES {
+            inner.entries.pop_front();
         }
-        inner.bytes += body.len();
         inner.entries.push_back((key, checkpoint, body));
     }
 }
