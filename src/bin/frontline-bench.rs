@@ -74,12 +74,14 @@ fn main() -> anyhow::Result<()> {
     ]);
     let store = SledStore::open_existing(&store_path, ByteSize::mib(64))?;
     let size = store.size_on_disk()?;
+    let logical = store.logical_size()?;
     rows.push([
         "store size / raw article text".into(),
         format!("{:.2}x", size as f64 / text_bytes.max(1) as f64),
         format!(
-            "{} on disk, {} of text ({} of feed XML)",
+            "{} on disk ({} of keys and values), {} of text ({} of feed XML)",
             ByteSize(size),
+            ByteSize(logical),
             ByteSize(text_bytes),
             ByteSize(raw)
         ),
