@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{Matcher, fold};
+use super::{Matcher, fold, fold_any};
 use crate::profile::{Profile, Topic};
 
 fn shipped() -> Matcher {
@@ -124,6 +124,13 @@ fn terms_with_punctuation_edges_still_match() {
 fn fold_maps_typography_and_marks() {
     assert_eq!(fold("Şuşa–Ağdam’s Gəncə"), "susa-agdam's gence");
     assert_eq!(fold("İLHAM"), "ilham");
+}
+
+proptest::proptest! {
+    #[test]
+    fn fold_of_ascii_takes_a_shortcut_to_the_same_bytes(s in "[\\x00-\\x7f]{0,64}") {
+        proptest::prop_assert_eq!(fold(&s), fold_any(&s));
+    }
 }
 
 #[test]
