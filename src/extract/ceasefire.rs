@@ -5,6 +5,10 @@
 //! Pure rules over one `Sentence`. A truce in another conflict ("a ceasefire in Libya") is left
 //! out when the sentence names a place the profile does not know and nothing it does.
 
+use std::sync::LazyLock;
+
+use rustc_hash::FxHashMap;
+
 use super::lexicon::Lexicon;
 use super::text::{Kind, Token};
 use super::{CeasefireStatement, CeasefireStatus, Sentence};
@@ -62,20 +66,63 @@ const PROPOSED: &[&str] = &[
 // Words after which a following actor is the broker: "brokered by Russia", "under the auspices of".
 const BROKERING: &[&str] = &["brokered", "mediated", "hosted", "facilitated", "auspices", "sponsored"];
 
-// Every position where one of `phrases` starts.
-fn positions(toks: &[Token], phrases: &[&str]) -> Vec<usize> {
-    let mut out: Vec<usize> = phrases
-        .iter()
-        .flat_map(|p| {
-            let words: Vec<&str> = p.split(' ').collect();
-            toks.windows(words.len())
-                .enumerate()
-                .filter(move |(_, w)| w.iter().zip(&words).all(|(t, x)| t.norm == *x))
-                .map(|(i, _)| i)
+// A status list indexed by first word, built once: every list is tried at every token of every
+// truce sentence, so a token costs one hash lookup per list instead of a pass over its phrases.
+struct Words(FxHashMap<&'static str, Vec<Vec<&'static str>>>);
+
+impl Words {
+    fn new(phrases: &[&'static str]) -> Words {
+        let mut by_first: FxHashMap<&'static str, Vec<Vec<&'static str>>> = FxHashMap::default();
+        for p in phrases {
+            let words: Vec<&'static str> = p.split(' ').collect();
+            by_first.entry(words[0]).or_default().push(words);
+        }
+        Words(by_first)
+    }
+
+    // True when one of the phrases starts at token `i`, word for word.
+    fn starts(&self, toks: &[Token], i: usize) -> bool {
+        let Some(first) = toks.get(i) else { return false };
+        self.0.get(first.norm.as_str()).is_some_and(|candidates| {
+            candidates.iter().any(|words| {
+                words[1..]
+                    .iter()
+                    .enumerate()
+                    .all(|(k, w)| toks.get(i + 1 + k).is_some_and(|t| t.norm == *w))
+            })
         })
-        .collect();
-    out.sort_unstable();
-    out
+    }
+}
+
+struct StatusWords {
+    collapsed: Words,
+    collapsed_near: Words,
+    violated: Words,
+    violated_near: Words,
+    holding: Words,
+    in_effect: Words,
+    in_effect_after: Words,
+    agreed: Words,
+    proposed: Words,
+    held: Words,
+}
+
+static STATUS_WORDS: LazyLock<StatusWords> = LazyLock::new(|| StatusWords {
+    collapsed: Words::new(COLLAPSED),
+    collapsed_near: Words::new(COLLAPSED_NEAR),
+    violated: Words::new(VIOLATED),
+    violated_near: Words::new(VIOLATED_NEAR),
+    holding: Words::new(HOLDING),
+    in_effect: Words::new(IN_EFFECT),
+    in_effect_after: Words::new(IN_EFFECT_AFTER),
+    agreed: Words::new(AGREED),
+    proposed: Words::new(PROPOSED),
+    held: Words::new(&["held", "hold", "holding"]),
+});
+
+// Every position where one of `words`' phrases starts, in order.
+fn positions(toks: &[Token], words: &Words) -> Vec<usize> {
+    (0..toks.len()).filter(|&i| words.starts(toks, i)).collect()
 }
 
 /// Ceasefire statements of one sentence (zero or one).
@@ -87,6 +134,7 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
     if s.historical || is_foreign(s, lex, at) {
         return Vec::new();
     }
+    let w = &*STATUS_WORDS;
     let negated = |i: usize| {
         i > 0 && (matches!(toks[i - 1].norm.as_str(), "not" | "never" | "no") || toks[i - 1].norm.ends_with("n't"))
     };
@@ -101,20 +149,18 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
     };
     let near = |i: usize| truce_words.iter().any(|&w| i.abs_diff(w) <= 6 && same_clause(i, w));
     let right_after = |i: usize| truce_words.iter().any(|&w| i > w && i - w <= 4 && same_clause(i, w));
-    let any = |phrases: &[&str]| positions(toks, phrases).into_iter().any(|i| !negated(i));
-    let any_near = |phrases: &[&str]| positions(toks, phrases).into_iter().any(|i| !negated(i) && near(i));
+    let any = |phrases: &Words| positions(toks, phrases).into_iter().any(|i| !negated(i));
+    let any_near = |phrases: &Words| positions(toks, phrases).into_iter().any(|i| !negated(i) && near(i));
     // "has not collapsed" is no collapse; "did not hold" is one.
-    let held_negated = positions(toks, &["held", "hold", "holding"])
-        .into_iter()
-        .any(|i| negated(i) && near(i));
-    let status = if held_negated || any(COLLAPSED) || any_near(COLLAPSED_NEAR) {
+    let held_negated = positions(toks, &w.held).into_iter().any(|i| negated(i) && near(i));
+    let status = if held_negated || any(&w.collapsed) || any_near(&w.collapsed_near) {
         CeasefireStatus::Collapsed
-    } else if any(VIOLATED) || any_near(VIOLATED_NEAR) {
+    } else if any(&w.violated) || any_near(&w.violated_near) {
         CeasefireStatus::Violated
-    } else if any_near(HOLDING) && !is_future(s) {
+    } else if any_near(&w.holding) && !is_future(s) {
         CeasefireStatus::Holding
-    } else if any_near(IN_EFFECT)
-        || positions(toks, IN_EFFECT_AFTER)
+    } else if any_near(&w.in_effect)
+        || positions(toks, &w.in_effect_after)
             .into_iter()
             .any(|i| !negated(i) && right_after(i))
     {
@@ -127,7 +173,7 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
         }
     } else if agreed(toks) {
         CeasefireStatus::Agreed
-    } else if any(PROPOSED) {
+    } else if any(&w.proposed) {
         CeasefireStatus::Proposed
     } else {
         return Vec::new();
@@ -160,7 +206,7 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
     let about_start = matches!(
         status,
         CeasefireStatus::Proposed | CeasefireStatus::Agreed | CeasefireStatus::InEffect
-    ) || !positions(toks, IN_EFFECT).is_empty();
+    ) || !positions(toks, &w.in_effect).is_empty();
     let effective_at = if about_start {
         s.dates
             .iter()
@@ -188,8 +234,9 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
 
 // An agreement stated as done: "agreed to a truce", not "urged them to agree to a truce".
 fn agreed(toks: &[Token]) -> bool {
-    let first_proposal = positions(toks, PROPOSED).first().copied();
-    positions(toks, AGREED).into_iter().any(|i| {
+    let w = &*STATUS_WORDS;
+    let first_proposal = positions(toks, &w.proposed).first().copied();
+    positions(toks, &w.agreed).into_iter().any(|i| {
         let infinitive = i > 0 && toks[i - 1].is("to");
         let after_proposal = first_proposal.is_some_and(|p| p < i);
         !infinitive && !after_proposal
@@ -226,7 +273,7 @@ fn accusation(s: &Sentence<'_>, lex: &Lexicon) -> (Option<String>, Option<String
         return (by, against);
     }
     // "Armenian forces violated the truce, the Azerbaijani defence ministry said"
-    let verb = positions(toks, VIOLATED).first().copied().unwrap_or(0);
+    let verb = positions(toks, &STATUS_WORDS.violated).first().copied().unwrap_or(0);
     let by = s.reporter_side(verb);
     let against = sides
         .iter()
