@@ -274,7 +274,7 @@ pub fn is_cumulative(scope: Scope) -> bool {
 }
 
 /// The persisted projection. `commit` writes the changed articles and the checkpoint atomically.
-pub trait FactStore {
+pub trait FactStore: Send + Sync {
     /// The last seq applied (0 for a new projection).
     fn checkpoint(&self) -> Result<u64, StoreError>;
     /// One article's state.

@@ -7,6 +7,7 @@
 //! crash applies nothing twice.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Analysed, ArticleFacts, FactStore, analyse, fingerprint, fold_in};
 use crate::event::StoredEvent;
@@ -46,28 +47,44 @@ impl Projector {
 }
 
 // Extraction, the expensive part, runs on every core: events are independent until the fold,
-// which stays sequential and in seq order, so the result is the same as one thread's.
+// which stays sequential and in seq order, so the result is the same as one thread's. Threads
+// (this one included) take small runs of events as they free up: war reports cost many times
+// what ordinary news does, so fixed halves leave a core idle.
 fn analyse_page(page: &[StoredEvent], lex: &Lexicon) -> Vec<Analysed> {
+    const RUN: usize = 8;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || page.len() < 32 {
         return page.iter().map(|e| analyse(e, lex)).collect();
     }
-    let chunk = page.len().div_ceil(threads);
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut runs: Vec<(usize, Vec<Analysed>)> = Vec::new();
+        loop {
+            let from = next.fetch_add(RUN, Ordering::Relaxed);
+            if from >= page.len() {
+                return runs;
+            }
+            let events = &page[from..(from + RUN).min(page.len())];
+            runs.push((from, events.iter().map(|e| analyse(e, lex)).collect()));
+        }
+    };
     std::thread::scope(|scope| {
-        let handles: Vec<_> = page
-            .chunks(chunk)
-            .map(|events| scope.spawn(move || events.iter().map(|e| analyse(e, lex)).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            // A panic in extraction is a bug; it surfaces here as it would on one thread.
-            .flat_map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut runs = work();
+        for h in helpers {
+            runs.extend(joined(h));
+        }
+        runs.sort_unstable_by_key(|(from, _)| *from);
+        runs.into_iter().flat_map(|(_, run)| run).collect()
     })
 }
 
 /// Applies every event after `facts`' checkpoint. Calls `progress(applied_so_far, head)` after
 /// each committed page. Returns how many events were applied.
+///
+/// Three pages are in flight: while one page is extracted (on every core), the page before it
+/// is committed and the page after it is read and decoded. Only the fold runs alone, in seq
+/// order, after the previous commit has landed, since it reads the articles that commit writes.
 pub fn catch_up(
     projector: &Projector,
     log: &dyn EventLog,
@@ -75,14 +92,28 @@ pub fn catch_up(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64, StoreError> {
     let head = log.head()?;
-    let mut checkpoint = facts.checkpoint()?;
-    let start = checkpoint;
-    while checkpoint < head {
-        let page = log.read_after(checkpoint, PAGE)?;
-        let Some(last) = page.last() else { break };
+    let start = facts.checkpoint()?;
+    let mut checkpoint = start;
+    let mut pending: Option<(Vec<ArticleFacts>, u64)> = None;
+    let mut page = if start < head {
+        log.read_after(start, PAGE)?
+    } else {
+        Vec::new()
+    };
+    while let Some(last) = page.last() {
         let last_seq = last.header.seq;
+        let (analysed, committed, next) = std::thread::scope(|scope| {
+            let commit = pending
+                .take()
+                .map(|(articles, seq)| scope.spawn(move || facts.commit(&articles, seq).map(|()| seq)));
+            let next = (last_seq < head).then(|| scope.spawn(move || log.read_after(last_seq, PAGE)));
+            let analysed = analyse_page(&page, &projector.lex);
+            (analysed, commit.map(joined).transpose(), next.map(joined).transpose())
+        });
+        if let Some(seq) = committed? {
+            progress(seq - start, head - start);
+        }
         let mut changed: BTreeMap<String, ArticleFacts> = BTreeMap::new();
-        let analysed = analyse_page(&page, &projector.lex);
         for (event, a) in page.iter().zip(analysed) {
             let stream = &event.header.stream;
             let state = match changed.remove(stream) {
@@ -91,10 +122,19 @@ pub fn catch_up(
             };
             changed.insert(stream.clone(), fold_in(state, event, a));
         }
-        let articles: Vec<ArticleFacts> = changed.into_values().collect();
-        facts.commit(&articles, last_seq)?;
+        pending = Some((changed.into_values().collect(), last_seq));
         checkpoint = last_seq;
-        progress(checkpoint - start, head - start);
+        page = next?.unwrap_or_default();
+    }
+    if let Some((articles, seq)) = pending {
+        facts.commit(&articles, seq)?;
+        progress(seq - start, head - start);
     }
     Ok(checkpoint - start)
+}
+
+// A panic on a helper thread (extraction, a commit, a read) is a bug; it surfaces here as it
+// would have on one thread.
+fn joined<T>(h: std::thread::ScopedJoinHandle<'_, T>) -> T {
+    h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))
 }

@@ -212,7 +212,10 @@ impl SledStore {
     pub fn logical_size(&self) -> Result<u64, StoreError> {
         let mut total = 0u64;
         for name in self.db.tree_names() {
-            let tree = self.db.open_tree(&name).map_err(|e| engine("opening a tree to measure it", e))?;
+            let tree = self
+                .db
+                .open_tree(&name)
+                .map_err(|e| engine("opening a tree to measure it", e))?;
             for entry in tree.iter() {
                 let (k, v) = entry.map_err(|e| engine("measuring store size", e))?;
                 total += (k.len() + v.len()) as u64;

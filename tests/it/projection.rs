@@ -350,6 +350,49 @@ fn incremental_state_equals_a_rebuild() {
     assert!(incremental.len() >= 20);
 }
 
+/// A log of many pages in which every article is revised again and again: one catch-up (whose
+/// pages are read, extracted and committed side by side) gives exactly the state of folding the
+/// events one by one, so a page's fold always sees the page before it committed.
+#[test]
+fn a_catch_up_over_many_pages_equals_folding_event_by_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = shipped_profile();
+    let projector = Projector::new(&profile).unwrap();
+    let base = fixture_articles();
+    let mut articles = Vec::new();
+    let rounds = (3 * frontline::projection::projector::PAGE).div_ceil(base.len()) + 1;
+    for round in 0..rounds {
+        for a in &base {
+            let mut a = a.clone();
+            if round > 0 {
+                a.text = format!(
+                    "{}\nUpdate {round}: three more soldiers were killed, Armenia said.",
+                    a.text
+                );
+            }
+            articles.push(a);
+        }
+    }
+    let store = store_with(dir.path(), articles);
+    assert!(store.head().unwrap() > 3 * frontline::projection::projector::PAGE as u64);
+    let facts = store.facts(projector.fingerprint()).unwrap();
+    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    assert_eq!(facts.checkpoint().unwrap(), store.head().unwrap());
+
+    let mut expected: std::collections::BTreeMap<String, ArticleFacts> = Default::default();
+    for event in store.read_after(0, usize::MAX).unwrap() {
+        let state = expected.remove(&event.header.stream);
+        let next = frontline::projection::apply(state, &event, projector.lexicon());
+        expected.insert(event.header.stream.clone(), next);
+    }
+    let all = facts.all().unwrap();
+    assert!(
+        all.iter().all(|a| a.revisions.len() == rounds),
+        "every article has every revision"
+    );
+    assert_eq!(all, expected.into_values().collect::<Vec<_>>());
+}
+
 proptest! {
     // Each case builds a store; a few dozen orders cover the interleavings that matter.
     #![proptest_config(ProptestConfig { cases: 12, .. ProptestConfig::default() })]
