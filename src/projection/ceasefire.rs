@@ -100,6 +100,9 @@ struct Building {
     effective_day: Option<NaiveDate>,
     first_seen: NaiveDate,
     statements: Vec<(CeasefireStatement, Citation)>,
+    // Some statement so far says it collapsed (kept, not searched: a truce gathers thousands of
+    // statements, and every dateless one asks).
+    collapsed: bool,
 }
 
 fn parse_effective(s: &str) -> (Option<DateTime<FixedOffset>>, Option<NaiveDate>) {
@@ -144,6 +147,7 @@ pub fn view(articles: &[ArticleFacts], as_of: AsOf) -> CeasefireView {
                     t.effective = effective;
                     t.effective_text = st.effective_at.clone();
                 }
+                t.collapsed |= st.status == CeasefireStatus::Collapsed;
                 t.statements.push((st, cite));
             }
             None => truces.push(Building {
@@ -151,6 +155,7 @@ pub fn view(articles: &[ArticleFacts], as_of: AsOf) -> CeasefireView {
                 effective_text: st.effective_at.clone(),
                 effective_day,
                 first_seen: published,
+                collapsed: st.status == CeasefireStatus::Collapsed,
                 statements: vec![(st, cite)],
             }),
         }
@@ -216,10 +221,8 @@ fn current_truce(truces: &[Building], published: NaiveDate, status: CeasefireSta
         Some(d) => (d - published).num_days() <= 1,
         None => t.first_seen <= published,
     })?;
-    let t = &truces[candidate];
-    let collapsed = t.statements.iter().any(|(s, _)| s.status == CeasefireStatus::Collapsed);
     let fresh = matches!(status, CeasefireStatus::Proposed | CeasefireStatus::Agreed);
-    if fresh && collapsed { None } else { Some(candidate) }
+    if fresh && truces[candidate].collapsed { None } else { Some(candidate) }
 }
 
 // The status on `date` (every report in `history` is from on or before it): collapsed once any
