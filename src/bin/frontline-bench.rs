@@ -74,14 +74,22 @@ fn main() -> anyhow::Result<()> {
     ]);
     let store = SledStore::open_existing(&store_path, ByteSize::mib(64))?;
     let size = store.size_on_disk()?;
-    let logical = store.logical_size()?;
+    let mut trees = store.logical_sizes()?;
+    trees.retain(|(_, bytes)| *bytes > 0);
+    trees.sort_by_key(|(_, bytes)| std::cmp::Reverse(*bytes));
+    let logical: u64 = trees.iter().map(|(_, bytes)| bytes).sum();
+    let trees: Vec<String> = trees
+        .iter()
+        .map(|(name, bytes)| format!("{name} {}", ByteSize(*bytes)))
+        .collect();
     rows.push([
         "store size / raw article text".into(),
         format!("{:.2}x", size as f64 / text_bytes.max(1) as f64),
         format!(
-            "{} on disk ({} of keys and values), {} of text ({} of feed XML)",
+            "{} on disk ({} of keys and values: {}), {} of text ({} of feed XML)",
             ByteSize(size),
             ByteSize(logical),
+            trees.join(", "),
             ByteSize(text_bytes),
             ByteSize(raw)
         ),

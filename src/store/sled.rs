@@ -207,21 +207,20 @@ impl SledStore {
         self.db.size_on_disk().map_err(|e| engine("measuring store size", e))
     }
 
-    /// Bytes of keys and values in every tree, before sled's own framing, compression and
-    /// space not yet reclaimed: what the store's size on disk is made of.
-    pub fn logical_size(&self) -> Result<u64, StoreError> {
-        let mut total = 0u64;
+    /// Bytes of keys and values per tree, before sled's own framing and space not yet
+    /// reclaimed: what the store's size on disk is made of.
+    pub fn logical_sizes(&self) -> Result<Vec<(String, u64)>, StoreError> {
+        let mut out = Vec::new();
         for name in self.db.tree_names() {
-            let tree = self
-                .db
-                .open_tree(&name)
-                .map_err(|e| engine("opening a tree to measure it", e))?;
+            let tree = self.db.open_tree(&name).map_err(|e| engine("opening a tree to measure it", e))?;
+            let mut total = 0u64;
             for entry in tree.iter() {
                 let (k, v) = entry.map_err(|e| engine("measuring store size", e))?;
                 total += (k.len() + v.len()) as u64;
             }
+            out.push((String::from_utf8_lossy(&name).into_owned(), total));
         }
-        Ok(total)
+        Ok(out)
     }
 }
 
