@@ -222,7 +222,11 @@ fn current_truce(truces: &[Building], published: NaiveDate, status: CeasefireSta
         None => t.first_seen <= published,
     })?;
     let fresh = matches!(status, CeasefireStatus::Proposed | CeasefireStatus::Agreed);
-    if fresh && truces[candidate].collapsed { None } else { Some(candidate) }
+    if fresh && truces[candidate].collapsed {
+        None
+    } else {
+        Some(candidate)
+    }
 }
 
 // The status on `date` (every report in `history` is from on or before it): collapsed once any

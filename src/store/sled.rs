@@ -212,7 +212,10 @@ impl SledStore {
     pub fn logical_sizes(&self) -> Result<Vec<(String, u64)>, StoreError> {
         let mut out = Vec::new();
         for name in self.db.tree_names() {
-            let tree = self.db.open_tree(&name).map_err(|e| engine("opening a tree to measure it", e))?;
+            let tree = self
+                .db
+                .open_tree(&name)
+                .map_err(|e| engine("opening a tree to measure it", e))?;
             let mut total = 0u64;
             for entry in tree.iter() {
                 let (k, v) = entry.map_err(|e| engine("measuring store size", e))?;

@@ -3,7 +3,7 @@
 
 use url::Url;
 
-use super::{ParseError, contained, html_to_text, parse};
+use super::{ParseError, contained, html_to_text, parse, plain_char, render_html, simple_paragraphs};
 use crate::article::ArticleKey;
 
 fn rss(items: &str) -> String {
@@ -127,6 +127,43 @@ fn html_to_text_keeps_paragraphs_and_drops_markup() {
 }
 
 #[test]
+fn simple_paragraphs_take_the_shortcut_and_anything_else_does_not() {
+    assert_eq!(
+        simple_paragraphs("<p>One  sentence.</p>\n<p> Two.\n</p>").as_deref(),
+        Some("One sentence.\nTwo.")
+    );
+    assert_eq!(
+        simple_paragraphs("plain  words\n here").as_deref(),
+        Some("plain words here")
+    );
+    for other in [
+        "<p class=x>a</p>", "<P>a</P>", "<p>a &amp; b</p>", "<p>a<br>b</p>", "<p>open", "x<p>a</p>",
+    ] {
+        assert_eq!(simple_paragraphs(other), None, "{other}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 2000, .. Default::default() })]
+
+    /// Whatever the shortcut accepts, html2text renders to the very same bytes (else every
+    /// stored article would become a revision after an upgrade).
+    #[test]
+    fn the_shortcut_renders_what_html2text_renders(
+        parts in proptest::collection::vec(proptest::sample::select(vec![
+            "<p>", "</p>", "<p>", "</p>", " ", "  ", "\n", "\t", "\r", "\u{0b}", "\u{0c}", "\u{a0}", "\u{2028}",
+            "\u{85}", "\u{3000}", "\u{feff}", "\u{200b}", "\u{1}", "\u{7f}", "word", "Šuša", "ə", ">", "\"", "'",
+            "日本", "\u{301}", "-", ".",
+        ]), 0..24)
+    ) {
+        let html: String = parts.concat();
+        if let Some(fast) = simple_paragraphs(&html) {
+            proptest::prop_assert_eq!(fast, render_html(&html), "input {:?}", html);
+        }
+    }
+}
+
+#[test]
 fn a_panic_inside_the_parser_becomes_this_feeds_error() {
     let quiet = std::panic::take_hook();
     std::panic::set_hook(Box::new(|_| {}));
@@ -168,4 +205,29 @@ fn the_http_charset_decodes_an_undeclared_document() {
     let doc = b"<rss version=\"2.0\"><channel><item><guid>a</guid><title>\xc7ay</title></item></channel></rss>";
     let feed = super::parse_document("wire", doc, None, Some("windows-1254")).unwrap();
     assert_eq!(feed.articles[0].title.as_deref(), Some("\u{c7}ay"));
+}
+
+/// Every character the shortcut accepts, alone, at either end, between words and inside a
+/// paragraph, renders as html2text renders it.
+#[test]
+fn every_plain_character_renders_as_html2text_renders_it() {
+    let mut differ = Vec::new();
+    for c in (0u32..0x2100).filter_map(char::from_u32).filter(|c| plain_char(*c)) {
+        for html in [
+            format!("{c}"),
+            format!("a{c}b"),
+            format!("{c}a"),
+            format!("a{c}"),
+            format!("a {c} b"),
+            format!("<p>{c}</p>"),
+            format!("<p>x {c}</p><p>{c} y</p>"),
+        ] {
+            if let Some(fast) = simple_paragraphs(&html)
+                && fast != render_html(&html)
+            {
+                differ.push(html);
+            }
+        }
+    }
+    assert!(differ.is_empty(), "the shortcut differs from html2text on {differ:?}");
 }
