@@ -196,11 +196,18 @@ fn ingest(dir: &Path, store_path: &Path, profile: &Profile) -> anyhow::Result<(f
     drop(handle);
     appender.shutdown()?;
     let secs = t.elapsed().as_secs_f64();
-    let text: u64 = store
-        .read_after(0, usize::MAX)?
-        .iter()
-        .map(|e| (e.payload.article.text.len() + e.payload.article.title.as_deref().map_or(0, str::len)) as u64)
-        .sum();
+    // Page through the log: holding it all would inflate the peak RSS the rebuild row reports.
+    let mut text = 0u64;
+    let mut after = 0;
+    loop {
+        let page = store.read_after(after, 1024)?;
+        let Some(last) = page.last() else { break };
+        after = last.header.seq;
+        text += page
+            .iter()
+            .map(|e| (e.payload.article.text.len() + e.payload.article.title.as_deref().map_or(0, str::len)) as u64)
+            .sum::<u64>();
+    }
     Ok((secs, appended, text))
 }
 
