@@ -224,6 +224,15 @@ async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
         "Events in the log not yet projected.",
         vec![(String::new(), st.last_seq.saturating_sub(st.projection_checkpoint))],
     );
+    family(
+        "view_builds_total",
+        "counter",
+        "Folds of the projection for API requests (a kept answer needs none).",
+        vec![(
+            String::new(),
+            s.answers.built.load(std::sync::atomic::Ordering::Relaxed),
+        )],
+    );
     let uptime = st
         .started_at
         .map_or(0, |t| (Utc::now() - t).num_seconds().max(0) as u64);
@@ -502,20 +511,33 @@ fn as_of(q: Result<Query<AsOfQuery>, QueryRejection>) -> Result<AsOf, ApiError> 
     Ok(AsOf { date, seq: q.at_seq })
 }
 
-// Reads the projection off the runtime (sled reads block) and folds one view from it.
+// Reads the projection off the runtime (sled reads block) and folds one view from it, when it
+// is its turn (see `Answers::turn`).
 async fn view<V: Serialize + Send + 'static>(
     s: ApiState,
     f: impl FnOnce(&[ArticleFacts], &Profile) -> V + Send + 'static,
 ) -> Result<Json<V>, ApiError> {
+    let turn = s.answers.turn().await?;
+    Ok(view_in_turn(s, turn, f).await?.0)
+}
+
+// Folds while holding `turn`, and hands the turn back with the view, so that a route can keep
+// the answer before the next fold starts. If the client goes away meanwhile, the turn is still
+// held until the fold is done (it lives in the blocking task's result).
+async fn view_in_turn<V: Serialize + Send + 'static>(
+    s: ApiState,
+    turn: tokio::sync::OwnedSemaphorePermit,
+    f: impl FnOnce(&[ArticleFacts], &Profile) -> V + Send + 'static,
+) -> Result<(Json<V>, tokio::sync::OwnedSemaphorePermit), ApiError> {
     let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    s.answers.built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     tokio::task::spawn_blocking(move || {
         let facts = s.store.facts(s.projector.fingerprint()).map_err(|e| e.to_string())?;
         let articles = facts.all().map_err(|e| e.to_string())?;
-        Ok::<_, String>(f(&articles, &s.profile))
+        Ok::<_, String>((Json(f(&articles, &s.profile)), turn))
     })
     .await
     .map_err(|e| internal(format!("the view failed: {e}")))?
-    .map(Json)
     .map_err(|e| internal(format!("reading the projection: {e}")))
 }
 
@@ -534,8 +556,14 @@ fn view_route<V: Serialize + Send + 'static>(
             if let Some(body) = s.answers.get(&key, checkpoint) {
                 return Ok(json_bytes(body));
             }
+            let turn = s.answers.turn().await?;
+            // The same question may have been answered while this one waited for its turn.
+            let checkpoint = s.status.borrow().projection_checkpoint;
+            if let Some(body) = s.answers.get(&key, checkpoint) {
+                return Ok(json_bytes(body));
+            }
             let cache = Arc::clone(&s.answers);
-            let Json(v) = view(s, move |a, p| build(a, p, at)).await?;
+            let (Json(v), _turn) = view_in_turn(s, turn, move |a, p| build(a, p, at)).await?;
             let body = axum::body::Bytes::from(
                 serde_json::to_vec(&v).map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
             );
@@ -550,10 +578,26 @@ fn json_bytes(body: axum::body::Bytes) -> Response {
 }
 
 /// Recent view answers, valid while the projection's checkpoint does not move; at most
-/// `ANSWERS_MAX_BYTES`, the oldest dropped first.
-#[derive(Debug, Default)]
+/// `ANSWERS_MAX_BYTES`, the oldest dropped first. Also whose turn it is to fold one.
+#[derive(Debug)]
 pub struct Answers {
     inner: std::sync::Mutex<AnswersInner>,
+    // One fold of the projection at a time: each decodes every article's facts (1.3 GiB at
+    // 190k events, BENCHMARKS.md), so a dashboard asking for seven views at once must not hold
+    // seven copies; and the ones waiting for the same answer find it kept when their turn comes.
+    turns: Arc<tokio::sync::Semaphore>,
+    /// Folds of the projection done for API requests (`frontline_view_builds_total`).
+    pub built: std::sync::atomic::AtomicU64,
+}
+
+impl Default for Answers {
+    fn default() -> Answers {
+        Answers {
+            inner: Default::default(),
+            turns: Arc::new(tokio::sync::Semaphore::new(1)),
+            built: Default::default(),
+        }
+    }
 }
 
 #[derive(Debug, Default)]
@@ -565,6 +609,13 @@ struct AnswersInner {
 pub const ANSWERS_MAX_BYTES: usize = 16 * 1024 * 1024;
 
 impl Answers {
+    async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        Arc::clone(&self.turns)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping".into()))
+    }
+
     fn get(&self, key: &(&'static str, AsOf), checkpoint: u64) -> Option<axum::body::Bytes> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner

@@ -331,6 +331,36 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     }
 }
 
+/// Eight clients asking for one view at once: it is folded once (one fold at a time, and the
+/// ones that waited find the kept answer), and all get the same answer.
+#[test]
+fn a_view_asked_for_by_many_at_once_is_folded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_config, socket, daemon) = start_war(dir.path(), "1h");
+    let answers: Vec<String> = std::thread::scope(|scope| {
+        let asks: Vec<_> = (0..8)
+            .map(|_| scope.spawn(|| get_raw(&socket, "/v1/casualties?as_of=2020-11-30")))
+            .collect();
+        asks.into_iter()
+            .map(|a| {
+                let (code, _, body) = a.join().unwrap();
+                assert_eq!(code, 200, "{body}");
+                body
+            })
+            .collect()
+    });
+    assert!(
+        answers.windows(2).all(|w| w[0] == w[1]),
+        "every client got the same answer"
+    );
+    let (_, _, metrics) = get_raw(&socket, "/metrics");
+    assert!(
+        metrics.lines().any(|l| l == "frontline_view_builds_total 1"),
+        "one fold for eight questions:\n{metrics}"
+    );
+    drop(daemon);
+}
+
 #[test]
 fn a_second_daemon_cannot_take_a_live_socket() {
     let dir = tempfile::tempdir().unwrap();
