@@ -144,7 +144,7 @@ fn verify_exits_1_and_says_what_and_where_on_damage() {
     let config = ingest_fixtures(dir.path(), |_, _| {});
     let store = dir.path().join("store");
     {
-        let db = sled::open(&store).unwrap();
+        let db = crate::support::raw_sled(&store);
         let events = db.open_tree("events").unwrap();
         let mut frame = events.get(4u64.to_be_bytes()).unwrap().unwrap().to_vec();
         let n = frame.len();

@@ -91,7 +91,7 @@ fn events_command_shows_a_v1_event_upcast() {
     }
     {
         // Place the frozen v1 event at seq 2, as an old frontline would have written it.
-        let db = sled::open(dir.path()).unwrap();
+        let db = crate::support::raw_sled(dir.path());
         let f = load("events/v1/article-observed.json");
         db.open_tree("events")
             .unwrap()

@@ -213,7 +213,7 @@ fn damaged(damage: impl FnOnce(&sled::Db)) -> Vec<String> {
         store.sync().unwrap();
     }
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = crate::support::raw_sled(dir.path());
         damage(&db);
         db.flush().unwrap();
     }

@@ -105,3 +105,20 @@ pub async fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> b
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
+
+/// Opens a store's sled database directly (tests that damage or age a store on purpose). A
+/// store just dropped may still be held for a moment by sled's flusher thread, which keeps the
+/// database (and its file lock) alive until its next tick; so a lock error is retried for a few
+/// seconds instead of failing the test under load.
+pub fn raw_sled(path: &Path) -> sled::Db {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match sled::open(path) {
+            Ok(db) => return db,
+            Err(e) if std::time::Instant::now() < deadline && e.to_string().contains("lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("opening {} with sled: {e}", path.display()),
+        }
+    }
+}
