@@ -75,6 +75,7 @@ impl SledStore {
         }
         std::fs::create_dir_all(path).map_err(io(format!("creating store directory {}", path.display())))?;
         let lock = lock(path)?;
+        remove_unfinished_snapshots(path)?;
 
         let db = sled::Config::new()
             .path(path)
@@ -225,6 +226,28 @@ impl SledStore {
         }
         Ok(out)
     }
+}
+
+// sled 0.34 writes each snapshot of its page table as `snap.<lsn>.generating`, fsyncs it and
+// renames it to `snap.<lsn>`; but when it opens a store it reads the newest `snap.*` file,
+// unfinished ones included. A process killed while one is being written (sled writes one at
+// every open) leaves a store sled refuses: "Read corrupted data at file offset None". An
+// unfinished snapshot is never needed (the last finished one and the log hold everything), so
+// it is removed before sled looks. Only sled's own snapshot files are touched, never the log;
+// the caller holds the store's lock, so no other process is writing one.
+fn remove_unfinished_snapshots(path: &Path) -> Result<(), StoreError> {
+    let io = |context: String| move |source| StoreError::Io { context, source };
+    let entries = std::fs::read_dir(path).map_err(io(format!("listing store directory {}", path.display())))?;
+    for entry in entries {
+        let entry = entry.map_err(io(format!("listing store directory {}", path.display())))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            tracing::warn!(file = %entry.path().display(), "removing an unfinished sled snapshot (left by a killed process)");
+            std::fs::remove_file(entry.path()).map_err(io(format!("removing {}", entry.path().display())))?;
+        }
+    }
+    Ok(())
 }
 
 fn lock(path: &Path) -> Result<File, StoreError> {

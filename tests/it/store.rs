@@ -66,6 +66,28 @@ fn sequence_is_gapless_across_reopen() {
     assert!(store.verify().unwrap().is_clean());
 }
 
+/// A process killed while sled writes a snapshot (it writes one at every open) leaves an
+/// unfinished `snap.<lsn>.generating`; sled 0.34 reads it at the next open and refuses the whole
+/// store ("Read corrupted data at file offset None"), which the crash test met now and then
+/// under load. The store opens anyway, with every event, and the unfinished file is gone.
+#[test]
+fn an_unfinished_sled_snapshot_left_by_a_kill_does_not_stop_the_store_opening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = open(dir.path());
+        store
+            .record(&batch(vec![article("w", "a", "x"), article("w", "b", "y")]), 0)
+            .unwrap();
+        store.sync().unwrap();
+    }
+    let unfinished = dir.path().join("snap.7FFFFFFFFFFFFFFF.generating");
+    std::fs::write(&unfinished, b"half of a snapshot, cut off by SIGKILL").unwrap();
+    let store = SledStore::open(dir.path(), ByteSize::mib(8)).expect("the store opens");
+    assert_eq!(store.head().unwrap(), 2);
+    assert!(store.verify().unwrap().is_clean());
+    assert!(!unfinished.exists(), "the unfinished snapshot was removed");
+}
+
 #[test]
 fn duplicates_and_retries_add_nothing_and_changes_add_revisions() {
     let dir = tempfile::tempdir().unwrap();
