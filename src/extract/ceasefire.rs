@@ -7,9 +7,7 @@
 
 use std::sync::LazyLock;
 
-use rustc_hash::FxHashMap;
-
-use super::lexicon::Lexicon;
+use super::lexicon::{Lexicon, Phrases};
 use super::text::{Kind, Token};
 use super::{CeasefireStatement, CeasefireStatus, Sentence};
 use crate::profile::Role;
@@ -66,63 +64,40 @@ const PROPOSED: &[&str] = &[
 // Words after which a following actor is the broker: "brokered by Russia", "under the auspices of".
 const BROKERING: &[&str] = &["brokered", "mediated", "hosted", "facilitated", "auspices", "sponsored"];
 
-// A status list indexed by first word, built once: every list is tried at every token of every
-// truce sentence, so a token costs one hash lookup per list instead of a pass over its phrases.
-struct Words(FxHashMap<&'static str, Vec<Vec<&'static str>>>);
-
-impl Words {
-    fn new(phrases: &[&'static str]) -> Words {
-        let mut by_first: FxHashMap<&'static str, Vec<Vec<&'static str>>> = FxHashMap::default();
-        for p in phrases {
-            let words: Vec<&'static str> = p.split(' ').collect();
-            by_first.entry(words[0]).or_default().push(words);
-        }
-        Words(by_first)
-    }
-
-    // True when one of the phrases starts at token `i`, word for word.
-    fn starts(&self, toks: &[Token], i: usize) -> bool {
-        let Some(first) = toks.get(i) else { return false };
-        self.0.get(first.norm.as_str()).is_some_and(|candidates| {
-            candidates.iter().any(|words| {
-                words[1..]
-                    .iter()
-                    .enumerate()
-                    .all(|(k, w)| toks.get(i + 1 + k).is_some_and(|t| t.norm == *w))
-            })
-        })
-    }
-}
-
+// The status lists as phrase indexes (the lexicon's own kind), built once: every list is tried
+// at every token of every truce sentence.
 struct StatusWords {
-    collapsed: Words,
-    collapsed_near: Words,
-    violated: Words,
-    violated_near: Words,
-    holding: Words,
-    in_effect: Words,
-    in_effect_after: Words,
-    agreed: Words,
-    proposed: Words,
-    held: Words,
+    collapsed: Phrases,
+    collapsed_near: Phrases,
+    violated: Phrases,
+    violated_near: Phrases,
+    holding: Phrases,
+    in_effect: Phrases,
+    in_effect_after: Phrases,
+    agreed: Phrases,
+    proposed: Phrases,
+    held: Phrases,
 }
 
-static STATUS_WORDS: LazyLock<StatusWords> = LazyLock::new(|| StatusWords {
-    collapsed: Words::new(COLLAPSED),
-    collapsed_near: Words::new(COLLAPSED_NEAR),
-    violated: Words::new(VIOLATED),
-    violated_near: Words::new(VIOLATED_NEAR),
-    holding: Words::new(HOLDING),
-    in_effect: Words::new(IN_EFFECT),
-    in_effect_after: Words::new(IN_EFFECT_AFTER),
-    agreed: Words::new(AGREED),
-    proposed: Words::new(PROPOSED),
-    held: Words::new(&["held", "hold", "holding"]),
+static STATUS_WORDS: LazyLock<StatusWords> = LazyLock::new(|| {
+    let phrases = |list: &[&str]| Phrases::new(list, &[]);
+    StatusWords {
+        collapsed: phrases(COLLAPSED),
+        collapsed_near: phrases(COLLAPSED_NEAR),
+        violated: phrases(VIOLATED),
+        violated_near: phrases(VIOLATED_NEAR),
+        holding: phrases(HOLDING),
+        in_effect: phrases(IN_EFFECT),
+        in_effect_after: phrases(IN_EFFECT_AFTER),
+        agreed: phrases(AGREED),
+        proposed: phrases(PROPOSED),
+        held: phrases(&["held", "hold", "holding"]),
+    }
 });
 
-// Every position where one of `words`' phrases starts, in order.
-fn positions(toks: &[Token], words: &Words) -> Vec<usize> {
-    (0..toks.len()).filter(|&i| words.starts(toks, i)).collect()
+// Every position where one of `phrases` starts, in order.
+fn positions<'a>(toks: &'a [Token], phrases: &'a Phrases) -> impl Iterator<Item = usize> + 'a {
+    (0..toks.len()).filter(move |&i| phrases.starts(toks, i))
 }
 
 /// Ceasefire statements of one sentence (zero or one).
@@ -149,21 +124,17 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
     };
     let near = |i: usize| truce_words.iter().any(|&w| i.abs_diff(w) <= 6 && same_clause(i, w));
     let right_after = |i: usize| truce_words.iter().any(|&w| i > w && i - w <= 4 && same_clause(i, w));
-    let any = |phrases: &Words| positions(toks, phrases).into_iter().any(|i| !negated(i));
-    let any_near = |phrases: &Words| positions(toks, phrases).into_iter().any(|i| !negated(i) && near(i));
+    let any = |phrases: &Phrases| positions(toks, phrases).any(|i| !negated(i));
+    let any_near = |phrases: &Phrases| positions(toks, phrases).any(|i| !negated(i) && near(i));
     // "has not collapsed" is no collapse; "did not hold" is one.
-    let held_negated = positions(toks, &w.held).into_iter().any(|i| negated(i) && near(i));
+    let held_negated = positions(toks, &w.held).any(|i| negated(i) && near(i));
     let status = if held_negated || any(&w.collapsed) || any_near(&w.collapsed_near) {
         CeasefireStatus::Collapsed
     } else if any(&w.violated) || any_near(&w.violated_near) {
         CeasefireStatus::Violated
     } else if any_near(&w.holding) && !is_future(s) {
         CeasefireStatus::Holding
-    } else if any_near(&w.in_effect)
-        || positions(toks, &w.in_effect_after)
-            .into_iter()
-            .any(|i| !negated(i) && right_after(i))
-    {
+    } else if any_near(&w.in_effect) || positions(toks, &w.in_effect_after).any(|i| !negated(i) && right_after(i)) {
         // "will take effect at noon" is an agreement about the future; the projection moves it
         // into effect when the time comes.
         if is_future(s) {
@@ -206,7 +177,7 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
     let about_start = matches!(
         status,
         CeasefireStatus::Proposed | CeasefireStatus::Agreed | CeasefireStatus::InEffect
-    ) || !positions(toks, &w.in_effect).is_empty();
+    ) || positions(toks, &w.in_effect).next().is_some();
     let effective_at = if about_start {
         s.dates
             .iter()
@@ -235,8 +206,8 @@ pub fn extract(s: &Sentence<'_>, lex: &Lexicon) -> Vec<CeasefireStatement> {
 // An agreement stated as done: "agreed to a truce", not "urged them to agree to a truce".
 fn agreed(toks: &[Token]) -> bool {
     let w = &*STATUS_WORDS;
-    let first_proposal = positions(toks, &w.proposed).first().copied();
-    positions(toks, &w.agreed).into_iter().any(|i| {
+    let first_proposal = positions(toks, &w.proposed).next();
+    positions(toks, &w.agreed).any(|i| {
         let infinitive = i > 0 && toks[i - 1].is("to");
         let after_proposal = first_proposal.is_some_and(|p| p < i);
         !infinitive && !after_proposal
@@ -273,7 +244,7 @@ fn accusation(s: &Sentence<'_>, lex: &Lexicon) -> (Option<String>, Option<String
         return (by, against);
     }
     // "Armenian forces violated the truce, the Azerbaijani defence ministry said"
-    let verb = positions(toks, &STATUS_WORDS.violated).first().copied().unwrap_or(0);
+    let verb = positions(toks, &STATUS_WORDS.violated).next().unwrap_or(0);
     let by = s.reporter_side(verb);
     let against = sides
         .iter()

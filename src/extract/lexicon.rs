@@ -137,7 +137,8 @@ pub struct Phrases {
 }
 
 impl Phrases {
-    fn new(builtin: &[&str], extra: &[String]) -> Phrases {
+    /// Indexes the `builtin` phrases and the profile's `extra` ones.
+    pub(super) fn new(builtin: &[&str], extra: &[String]) -> Phrases {
         let all: Vec<&str> = builtin
             .iter()
             .copied()
