@@ -7,7 +7,6 @@
 //! crash applies nothing twice.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{Analysed, ArticleFacts, FactStore, analyse, fingerprint, fold_in};
 use crate::event::StoredEvent;
@@ -47,35 +46,19 @@ impl Projector {
 }
 
 // Extraction, the expensive part, runs on every core: events are independent until the fold,
-// which stays sequential and in seq order, so the result is the same as one thread's. Threads
-// (this one included) take small runs of events as they free up: war reports cost many times
-// what ordinary news does, so fixed halves leave a core idle.
+// which stays sequential and in seq order, so the result is the same as one thread's.
 fn analyse_page(page: &[StoredEvent], lex: &Lexicon) -> Vec<Analysed> {
-    const RUN: usize = 8;
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(8);
     if threads < 2 || page.len() < 32 {
         return page.iter().map(|e| analyse(e, lex)).collect();
     }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut runs: Vec<(usize, Vec<Analysed>)> = Vec::new();
-        loop {
-            let from = next.fetch_add(RUN, Ordering::Relaxed);
-            if from >= page.len() {
-                return runs;
-            }
-            let events = &page[from..(from + RUN).min(page.len())];
-            runs.push((from, events.iter().map(|e| analyse(e, lex)).collect()));
-        }
-    };
+    let chunk = page.len().div_ceil(threads);
     std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
-        let mut runs = work();
-        for h in helpers {
-            runs.extend(joined(h));
-        }
-        runs.sort_unstable_by_key(|(from, _)| *from);
-        runs.into_iter().flat_map(|(_, run)| run).collect()
+        let handles: Vec<_> = page
+            .chunks(chunk)
+            .map(|events| scope.spawn(move || events.iter().map(|e| analyse(e, lex)).collect::<Vec<_>>()))
+            .collect();
+        handles.into_iter().flat_map(joined).collect()
     })
 }
 
