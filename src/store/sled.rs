@@ -67,7 +67,6 @@ impl SledStore {
     }
 
     fn open_inner(path: &Path, cache: ByteSize, create: bool) -> Result<SledStore, StoreError> {
-        let io = |context: String| move |source| StoreError::Io { context, source };
         if !create && !path.join("db").is_file() {
             return Err(StoreError::Missing {
                 path: path.to_path_buf(),
@@ -166,7 +165,6 @@ impl SledStore {
     // yet synced is fsynced here, then the directory.
     fn sync_blobs(&self) -> Result<(), StoreError> {
         let dir = self.path.join("blobs");
-        let io = |context: String| move |source| StoreError::Io { context, source };
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
@@ -228,6 +226,11 @@ impl SledStore {
     }
 }
 
+// An I/O error with what was being done: `.map_err(io(format!(...)))`.
+fn io(context: String) -> impl FnOnce(std::io::Error) -> StoreError {
+    move |source| StoreError::Io { context, source }
+}
+
 // sled 0.34 writes each snapshot of its page table as `snap.<lsn>.generating`, fsyncs it and
 // renames it to `snap.<lsn>`; but when it opens a store it reads the newest `snap.*` file,
 // unfinished ones included. A process killed while one is being written (sled writes one at
@@ -236,7 +239,6 @@ impl SledStore {
 // it is removed before sled looks. Only sled's own snapshot files are touched, never the log;
 // the caller holds the store's lock, so no other process is writing one.
 fn remove_unfinished_snapshots(path: &Path) -> Result<(), StoreError> {
-    let io = |context: String| move |source| StoreError::Io { context, source };
     let entries = std::fs::read_dir(path).map_err(io(format!("listing store directory {}", path.display())))?;
     for entry in entries {
         let entry = entry.map_err(io(format!("listing store directory {}", path.display())))?;
