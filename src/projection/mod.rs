@@ -14,6 +14,7 @@ pub mod ceasefire;
 pub mod control;
 pub mod copies;
 pub mod export;
+pub mod kept;
 pub mod mentions;
 pub mod projector;
 pub mod timeline;
@@ -26,7 +27,7 @@ use crate::extract::{self, EXTRACTOR_VERSION, Extraction, Lexicon, Scope};
 use crate::profile::Profile;
 use crate::store::StoreError;
 
-pub use projector::{Projector, catch_up};
+pub use projector::{Projector, catch_up, catch_up_paged};
 
 /// Bumped whenever the persisted projection's shape or the fold changes.
 pub const PROJECTION_VERSION: u32 = 2;
@@ -194,8 +195,9 @@ pub struct AsOf {
 }
 
 /// Where a fact was read: the article, its date, the sentence and the span. Ordered by
-/// publication, then article, then position in the article.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// publication, then article (stream), then position in the article (the order the kept state's
+/// keys have).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citation {
     /// Publication date of the article.
     pub published: DateTime<Utc>,
@@ -213,6 +215,24 @@ pub struct Citation {
     pub title: Option<String>,
     /// The sentence.
     pub sentence: String,
+}
+
+impl Ord for Citation {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (
+            self.published, &self.stream, self.span, self.seq, &self.feed, &self.url, &self.title, &self.sentence,
+        )
+            .cmp(&(
+                other.published, &other.stream, other.span, other.seq, &other.feed, &other.url, &other.title,
+                &other.sentence,
+            ))
+    }
+}
+
+impl PartialOrd for Citation {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
 }
 
 /// An article's version that counts for `as_of`, with its metadata.
@@ -273,14 +293,16 @@ pub fn is_cumulative(scope: Scope) -> bool {
     scope == Scope::Cumulative
 }
 
-/// The persisted projection. `commit` writes the changed articles and the checkpoint atomically.
-pub trait FactStore: Send + Sync {
+/// The persisted projection. `commit` writes the changed articles, the kept view state's changes
+/// and the checkpoint atomically.
+pub trait FactStore: Send + Sync + kept::KeptRead {
     /// The last seq applied (0 for a new projection).
     fn checkpoint(&self) -> Result<u64, StoreError>;
     /// One article's state.
     fn get(&self, stream: &str) -> Result<Option<ArticleFacts>, StoreError>;
-    /// Writes `articles` and moves the checkpoint to `checkpoint`, all or nothing.
-    fn commit(&self, articles: &[ArticleFacts], checkpoint: u64) -> Result<(), StoreError>;
+    /// Writes `articles` and the kept state's `writes`, and moves the checkpoint to `checkpoint`,
+    /// all or nothing.
+    fn commit(&self, articles: &[ArticleFacts], writes: &kept::Writes, checkpoint: u64) -> Result<(), StoreError>;
     /// Every article's state, in stream order.
     fn all(&self) -> Result<Vec<ArticleFacts>, StoreError>;
 }

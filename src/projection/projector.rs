@@ -1,5 +1,6 @@
 //! Catching a projection up with the log: read the events after its checkpoint, fold each into
-//! its article's state, and commit a page of articles together with the new checkpoint.
+//! its article's state and the changed articles into the kept view state, and commit a page of
+//! articles and view state together with the new checkpoint.
 //!
 //! The only I/O is through `EventLog` and `FactStore`; the fold itself is `projection::apply`,
 //! split so that each page's extraction runs on every core and the fold stays in seq order.
@@ -8,7 +9,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Analysed, ArticleFacts, FactStore, analyse, fingerprint, fold_in};
+use super::kept::{Overlay, Writes};
+use super::{Analysed, ArticleFacts, FactStore, analyse, casualties, fingerprint, fold_in};
 use crate::event::StoredEvent;
 use crate::extract::Lexicon;
 use crate::matcher::MatcherError;
@@ -74,22 +76,34 @@ pub fn catch_up(
     facts: &dyn FactStore,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64, StoreError> {
+    catch_up_paged(projector, log, facts, PAGE, progress)
+}
+
+/// `catch_up` with pages of `page` events (tests move the page boundaries).
+pub fn catch_up_paged(
+    projector: &Projector,
+    log: &dyn EventLog,
+    facts: &dyn FactStore,
+    page_size: usize,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<u64, StoreError> {
+    let page_size = page_size.max(1);
     let head = log.head()?;
     let start = facts.checkpoint()?;
     let mut checkpoint = start;
-    let mut pending: Option<(Vec<ArticleFacts>, u64)> = None;
+    let mut pending: Option<(Vec<ArticleFacts>, Writes, u64)> = None;
     let mut page = if start < head {
-        log.read_after(start, PAGE)?
+        log.read_after(start, page_size)?
     } else {
         Vec::new()
     };
     while let Some(last) = page.last() {
         let last_seq = last.header.seq;
         let (analysed, committed, next) = std::thread::scope(|scope| {
-            let commit = pending
-                .take()
-                .map(|(articles, seq)| scope.spawn(move || facts.commit(&articles, seq).map(|()| seq)));
-            let next = (last_seq < head).then(|| scope.spawn(move || log.read_after(last_seq, PAGE)));
+            let commit = pending.take().map(|(articles, writes, seq)| {
+                scope.spawn(move || facts.commit(&articles, &writes, seq).map(|()| seq))
+            });
+            let next = (last_seq < head).then(|| scope.spawn(move || log.read_after(last_seq, page_size)));
             let analysed = analyse_page(&page, &projector.lex);
             (analysed, commit.map(joined).transpose(), next.map(joined).transpose())
         });
@@ -97,23 +111,45 @@ pub fn catch_up(
             progress(seq - start, head - start);
         }
         let mut changed: BTreeMap<String, ArticleFacts> = BTreeMap::new();
+        let mut before: BTreeMap<String, Option<ArticleFacts>> = BTreeMap::new();
         for (event, a) in page.iter().zip(analysed) {
             let stream = &event.header.stream;
             let state = match changed.remove(stream) {
                 Some(s) => Some(s),
-                None => facts.get(stream)?,
+                None => {
+                    let s = facts.get(stream)?;
+                    before.insert(stream.clone(), s.clone());
+                    s
+                }
             };
             changed.insert(stream.clone(), fold_in(state, event, a));
         }
-        pending = Some((changed.into_values().collect(), last_seq));
+        let writes = fold_views(facts, &before, &changed)?;
+        pending = Some((changed.into_values().collect(), writes, last_seq));
         checkpoint = last_seq;
         page = next?.unwrap_or_default();
     }
-    if let Some((articles, seq)) = pending {
-        facts.commit(&articles, seq)?;
+    if let Some((articles, writes, seq)) = pending {
+        facts.commit(&articles, &writes, seq)?;
         progress(seq - start, head - start);
     }
     Ok(checkpoint - start)
+}
+
+// The kept view state's changes for a page: each changed article, with its state before the page,
+// folded into every kept view (reading the state as the previous page's commit left it).
+fn fold_views(
+    facts: &dyn FactStore,
+    before: &BTreeMap<String, Option<ArticleFacts>>,
+    changed: &BTreeMap<String, ArticleFacts>,
+) -> Result<Writes, StoreError> {
+    let changes: Vec<(Option<&ArticleFacts>, &ArticleFacts)> = changed
+        .iter()
+        .map(|(stream, after)| (before.get(stream).and_then(Option::as_ref), after))
+        .collect();
+    let mut overlay = Overlay::new(facts);
+    casualties::kept::fold_page(&mut overlay, &changes)?;
+    Ok(overlay.writes)
 }
 
 // A panic on a helper thread (extraction, a commit, a read) is a bug; it surfaces here as it

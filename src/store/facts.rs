@@ -1,12 +1,13 @@
 //! The persisted projection on sled: one tree per projection fingerprint
-//! (`projection:<fingerprint>`), holding each article's facts under `a/<stream>` and the
-//! checkpoint under `checkpoint`, written together by one atomic batch.
+//! (`projection:<fingerprint>`), holding each article's facts under `a/<stream>`, the kept view
+//! state under `k/` and the checkpoint under `checkpoint`, written together by one atomic batch.
 //!
 //! Part of the store module, the only code that touches sled. Knows nothing of what the facts
 //! mean.
 
 use super::StoreError;
 use super::sled::SledStore;
+use crate::projection::kept::{KeptRead, Writes};
 use crate::projection::{ArticleFacts, FactStore};
 
 const PREFIX: &str = "projection:";
@@ -93,14 +94,21 @@ impl FactStore for SledFacts {
         }
     }
 
-    fn commit(&self, articles: &[ArticleFacts], checkpoint: u64) -> Result<(), StoreError> {
+    fn commit(&self, articles: &[ArticleFacts], writes: &Writes, checkpoint: u64) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
+        for (k, v) in &writes.changes {
+            match v {
+                Some(v) => batch.insert(k.as_slice(), v.as_slice()),
+                None => batch.remove(k.as_slice()),
+            }
+        }
         for a in articles {
             let value = serde_json::to_vec(a).expect("invariant: ArticleFacts always serializes");
             batch.insert([ARTICLE, a.stream.as_bytes()].concat(), value);
         }
         batch.insert(CHECKPOINT, &checkpoint.to_be_bytes());
-        // One batch on one tree is atomic in sled: the checkpoint never runs ahead of the state.
+        // One batch on one tree is atomic in sled: the checkpoint never runs ahead of the state,
+        // and the kept view state never disagrees with the facts.
         self.tree
             .apply_batch(batch)
             .map_err(|e| engine("writing projection", e))
@@ -117,5 +125,45 @@ impl FactStore for SledFacts {
                 })
             })
             .collect()
+    }
+}
+
+impl KeptRead for SledFacts {
+    fn kept_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        self.tree
+            .get(key)
+            .map(|v| v.map(|v| v.to_vec()))
+            .map_err(|e| engine("reading kept view state", e))
+    }
+
+    fn kept_scan(
+        &self,
+        prefix: &[u8],
+        upper: Option<&[u8]>,
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let iter = match upper {
+            Some(u) if u.starts_with(prefix) => self.tree.range(prefix..u),
+            _ => self.tree.scan_prefix(prefix),
+        };
+        let mut step = |item: Result<(sled::IVec, sled::IVec), sled::Error>| -> Result<bool, StoreError> {
+            let (k, v) = item.map_err(|e| engine("scanning kept view state", e))?;
+            Ok(visit(&k, &v))
+        };
+        if reverse {
+            for item in iter.rev() {
+                if !step(item)? {
+                    break;
+                }
+            }
+        } else {
+            for item in iter {
+                if !step(item)? {
+                    break;
+                }
+            }
+        }
+        Ok(())
     }
 }

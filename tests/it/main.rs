@@ -11,6 +11,7 @@ mod dryrun;
 mod fetch;
 mod import;
 mod ingest;
+mod kept;
 mod peer_feeds;
 mod polite;
 mod projection;

@@ -25,7 +25,7 @@ use uuid::Uuid;
 use crate::support::{fixture, shipped_profile};
 
 /// The matching articles of the two fixture feeds, in feed order.
-fn fixture_articles() -> Vec<Article> {
+pub(crate) fn fixture_articles() -> Vec<Article> {
     let matcher = Matcher::for_profile(&shipped_profile()).unwrap();
     let mut out = Vec::new();
     for (feed, file) in [
@@ -38,7 +38,7 @@ fn fixture_articles() -> Vec<Article> {
     out
 }
 
-fn batch(a: Article) -> Batch {
+pub(crate) fn batch(a: Article) -> Batch {
     Batch {
         source: Source {
             feed: a.feed.clone(),
@@ -50,7 +50,7 @@ fn batch(a: Article) -> Batch {
 }
 
 /// A store holding `articles` appended one by one in the given order.
-fn store_with(dir: &Path, articles: Vec<Article>) -> Arc<SledStore> {
+pub(crate) fn store_with(dir: &Path, articles: Vec<Article>) -> Arc<SledStore> {
     let store = Arc::new(SledStore::open(dir, ByteSize::mib(8)).unwrap());
     let appender = Appender::start(store.clone());
     let h = appender.handle();

@@ -1,0 +1,495 @@
+//! The casualties view kept as state: updated by each page of events as it is folded, and read
+//! by a question without decoding any article.
+//!
+//! What is kept (under the projection's `k/` keys, committed with the page's facts and
+//! checkpoint in one atomic batch):
+//! - `cc`: every citation of every figure, in citation order under its figure (paged by
+//!   `citations`, and read for "as of DATE" when a figure's latest citations are newer);
+//! - `cf`: per figure, what its first citation said, how many articles state it, how many per
+//!   publication day, and its most recent citations (`FigureRecord`), grouped by tally;
+//! - `ct`: per tally, its summary as of now;
+//! - `cx` and `ci`: per incident, its figures and the day it was first reported, and its summary
+//!   as of now; `cn`: how many incidents there are.
+//!
+//! The state is a function of the set of counting article versions, never of arrival order: a
+//! page retracts what an article's previous version contributed and adds what its new one does,
+//! and every record is rebuilt to one canonical form. Pure: all reads and writes go through
+//! `KeptRead` and `Overlay`.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    CasualtySummary, Cited, FigureFacts, FigureKey, IncidentKey, RECENT, RECENT_INCIDENTS, build_incident, build_tally,
+    figure_key, sort_tallies, summarize_incident, summarize_tally, tally_of,
+};
+use crate::extract::{Group, Outcome, Scope};
+use crate::profile::Profile;
+use crate::projection::kept::{self, KeptRead, Key, Overlay};
+use crate::projection::{ArticleFacts, Citation, Selected};
+use crate::store::StoreError;
+
+/// What is kept per figure.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FigureRecord {
+    /// Which figure.
+    pub key: FigureKey,
+    /// What its first citation said.
+    pub first: Cited,
+    /// How many citations state it.
+    pub cited: u64,
+    /// Citations per publication day (UTC), by day: "as of DATE" counts without reading them.
+    pub days: Vec<(NaiveDate, u64)>,
+    /// The most recent `RECENT` citations, oldest first.
+    pub recent: Vec<Citation>,
+}
+
+/// What is kept per incident besides its summary: its figures and the day it was first reported.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct IncidentIndex {
+    key: IncidentKey,
+    available_from: NaiveDate,
+    figures: Vec<FigureKey>,
+}
+
+fn figure_parts(k: Key, f: &FigureKey) -> Key {
+    tally_parts(k, &f.party, f.group, f.outcome)
+        .str(f.scope.as_str())
+        .str(&f.reporter)
+        .str(&f.as_of.to_string())
+        .u64(f.count)
+}
+
+fn tally_parts(k: Key, party: &Option<String>, group: Group, outcome: Outcome) -> Key {
+    k.str(party.as_deref().unwrap_or(""))
+        .str(group.as_str())
+        .str(outcome.as_str())
+}
+
+fn record_key(f: &FigureKey) -> Vec<u8> {
+    figure_parts(Key::new("cf"), f).bytes()
+}
+
+fn citations_prefix(f: &FigureKey) -> Vec<u8> {
+    figure_parts(Key::new("cc"), f).bytes()
+}
+
+fn citation_key(f: &FigureKey, c: &Citation) -> Vec<u8> {
+    figure_parts(Key::new("cc"), f)
+        .instant(c.published)
+        .str(&c.stream)
+        .u64(c.span[0] as u64)
+        .u64(c.span[1] as u64)
+        .bytes()
+}
+
+// Citations of `f` published on or before `date`: those below this key.
+fn citations_upper(f: &FigureKey, date: NaiveDate) -> Vec<u8> {
+    let next = date
+        .succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc());
+    figure_parts(Key::new("cc"), f).instant(next).bytes()
+}
+
+fn summary_key(party: &Option<String>, group: Group, outcome: Outcome) -> Vec<u8> {
+    tally_parts(Key::new("ct"), party, group, outcome).bytes()
+}
+
+fn incident_parts(k: Key, i: &IncidentKey) -> Key {
+    k.str(&i.date.to_string())
+        .str(i.location.as_deref().unwrap_or(""))
+        .str(&i.unlocated)
+}
+
+fn incidents_counter() -> Vec<u8> {
+    Key::new("cn").str("incidents").bytes()
+}
+
+/// What one article contributes: each figure its counting version (the latest, if relevant)
+/// states, by citation key. One sentence stating a figure twice is one citation.
+pub fn contributions(a: &ArticleFacts) -> BTreeMap<Vec<u8>, (FigureKey, Cited)> {
+    let mut out = BTreeMap::new();
+    let Some(revision) = a.revisions.last().filter(|r| r.facts.relevant) else {
+        return out;
+    };
+    let sel = Selected { article: a, revision };
+    for c in &revision.facts.casualties {
+        let key = figure_key(c);
+        let cited = Cited {
+            bound: c.bound,
+            location: c.location.clone(),
+            reported_by: c.reported_by.clone(),
+            reporter: c.reporter.clone(),
+            citation: sel.cite(&c.evidence, c.span),
+        };
+        out.entry(citation_key(&key, &cited.citation)).or_insert((key, cited));
+    }
+    out
+}
+
+#[derive(Default)]
+struct Touch {
+    added: Vec<Cited>,
+    removed: bool,
+}
+
+/// Folds a page's changed articles (each with its state before the page) into the kept state.
+pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &ArticleFacts)]) -> Result<(), StoreError> {
+    let mut touched: BTreeMap<FigureKey, Touch> = BTreeMap::new();
+    for (before, after) in changes {
+        let old = before.map(contributions).unwrap_or_default();
+        let new = contributions(after);
+        for (ck, (fk, cited)) in &old {
+            if new.get(ck).is_none_or(|(_, n)| n != cited) {
+                o.writes.delete(ck.clone());
+                touched.entry(fk.clone()).or_default().removed = true;
+            }
+        }
+        for (ck, (fk, cited)) in new {
+            if old.get(&ck).is_none_or(|(_, c)| *c != cited) {
+                o.writes.put(ck, kept::encode(&cited));
+                touched.entry(fk).or_default().added.push(cited);
+            }
+        }
+    }
+
+    let mut tallies = BTreeSet::new();
+    let mut incidents: BTreeMap<IncidentKey, Vec<(FigureKey, bool)>> = BTreeMap::new();
+    for (fk, touch) in touched {
+        let rkey = record_key(&fk);
+        let old: Option<FigureRecord> = kept::get(o, &rkey)?;
+        let new = match (&old, touch.removed) {
+            // A retraction may take the first or a recent citation: read them all again.
+            (_, true) | (None, false) => rescan(o, &fk)?,
+            (Some(rec), false) => Some(merged(rec.clone(), touch.added)),
+        };
+        match &new {
+            Some(r) => o.writes.put(rkey, kept::encode(r)),
+            None => o.writes.delete(rkey),
+        }
+        if fk.scope == Scope::Incident {
+            let was = old.map(|r| IncidentKey::of(&facts_now(r)));
+            let is = new.map(|r| IncidentKey::of(&facts_now(r)));
+            if let Some(w) = was {
+                incidents.entry(w).or_default().push((fk.clone(), false));
+            }
+            if let Some(i) = is {
+                incidents.entry(i).or_default().push((fk.clone(), true));
+            }
+        } else {
+            tallies.insert(tally_of(&fk));
+        }
+    }
+
+    for (party, group, outcome) in tallies {
+        let figures: Vec<FigureFacts> = tally_records(o, &party, group, outcome)?
+            .into_iter()
+            .map(facts_now)
+            .collect();
+        let key = summary_key(&party, group, outcome);
+        if figures.is_empty() {
+            o.writes.delete(key);
+        } else {
+            o.writes.put(key, kept::encode(&summarize_tally(build_tally(&figures))));
+        }
+    }
+
+    let mut count: i64 = 0;
+    for (ik, edits) in incidents {
+        let ikey = incident_parts(Key::new("cx"), &ik).bytes();
+        let skey = incident_parts(Key::new("ci"), &ik).bytes();
+        let old: Option<IncidentIndex> = kept::get(o, &ikey)?;
+        let existed = old.is_some();
+        let mut members: BTreeSet<FigureKey> = old.map(|i| i.figures.into_iter().collect()).unwrap_or_default();
+        // Removals first: a figure whose record changed in place is removed and added back.
+        for (fk, _) in edits.iter().filter(|(_, add)| !add) {
+            members.remove(fk);
+        }
+        for (fk, _) in edits.iter().filter(|(_, add)| *add) {
+            members.insert(fk.clone());
+        }
+        let mut facts = Vec::new();
+        for fk in &members {
+            if let Some(r) = kept::get::<FigureRecord>(o, &record_key(fk))? {
+                facts.push(facts_now(r));
+            }
+        }
+        if facts.is_empty() {
+            o.writes.delete(ikey);
+            o.writes.delete(skey);
+            count -= i64::from(existed);
+            continue;
+        }
+        count += i64::from(!existed);
+        let available_from = facts
+            .iter()
+            .map(|f| f.first.citation.published.date_naive())
+            .min()
+            .unwrap_or(ik.date);
+        let index = IncidentIndex {
+            key: ik.clone(),
+            available_from,
+            figures: facts.iter().map(|f| f.key.clone()).collect(),
+        };
+        o.writes
+            .put(skey, kept::encode(&summarize_incident(build_incident(&ik, &facts))));
+        o.writes.put(ikey, kept::encode(&index));
+    }
+    if count != 0 {
+        let key = incidents_counter();
+        let before: i64 = kept::get(o, &key)?.unwrap_or(0);
+        o.writes.put(key, kept::encode(&(before + count)));
+    }
+    Ok(())
+}
+
+// A figure's record from its citations as kept (none left: no record).
+fn rescan(read: &dyn KeptRead, fk: &FigureKey) -> Result<Option<FigureRecord>, StoreError> {
+    let cited: Vec<(Vec<u8>, Cited)> = kept::scan_all(read, &citations_prefix(fk))?;
+    let mut it = cited.into_iter().map(|(_, c)| c);
+    let Some(first) = it.next() else {
+        return Ok(None);
+    };
+    Ok(Some(merged(
+        FigureRecord {
+            key: fk.clone(),
+            cited: 1,
+            days: vec![(first.citation.published.date_naive(), 1)],
+            recent: vec![first.citation.clone()],
+            first,
+        },
+        it.collect(),
+    )))
+}
+
+// `rec` with more citations (none of them already in it), in canonical form.
+fn merged(mut rec: FigureRecord, added: Vec<Cited>) -> FigureRecord {
+    let mut days: BTreeMap<NaiveDate, u64> = rec.days.into_iter().collect();
+    for c in added {
+        rec.cited += 1;
+        *days.entry(c.citation.published.date_naive()).or_default() += 1;
+        rec.recent.push(c.citation.clone());
+        if c.citation < rec.first.citation {
+            rec.first = c;
+        }
+    }
+    rec.days = days.into_iter().collect();
+    rec.recent.sort();
+    let cut = rec.recent.len().saturating_sub(RECENT);
+    rec.recent.drain(..cut);
+    rec
+}
+
+fn facts_now(r: FigureRecord) -> FigureFacts {
+    FigureFacts {
+        key: r.key,
+        first: r.first,
+        cited: r.cited,
+        citations: r.recent,
+    }
+}
+
+// The figure as it stood on `date`: none if no article stating it was published by then.
+fn facts_at(read: &dyn KeptRead, r: FigureRecord, date: NaiveDate) -> Result<Option<FigureFacts>, StoreError> {
+    if r.first.citation.published.date_naive() > date {
+        return Ok(None);
+    }
+    let cited = r.days.iter().filter(|(d, _)| *d <= date).map(|(_, n)| n).sum();
+    let citations = if r.recent.last().is_none_or(|c| c.published.date_naive() <= date) {
+        r.recent
+    } else {
+        let mut newest = Vec::new();
+        let mut failed = None;
+        read.kept_scan(
+            &citations_prefix(&r.key),
+            Some(&citations_upper(&r.key, date)),
+            true,
+            &mut |k, v| match kept::decode::<Cited>(k, v) {
+                Ok(c) => {
+                    newest.push(c.citation);
+                    newest.len() < RECENT
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            },
+        )?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        newest.reverse();
+        newest
+    };
+    Ok(Some(FigureFacts {
+        key: r.key,
+        first: r.first,
+        cited,
+        citations,
+    }))
+}
+
+// A tally's cumulative figures, in key order.
+fn tally_records(
+    read: &dyn KeptRead,
+    party: &Option<String>,
+    group: Group,
+    outcome: Outcome,
+) -> Result<Vec<FigureRecord>, StoreError> {
+    let prefix = tally_parts(Key::new("cf"), party, group, outcome)
+        .str(Scope::Cumulative.as_str())
+        .bytes();
+    let mut records: Vec<FigureRecord> = kept::scan_all(read, &prefix)?.into_iter().map(|(_, r)| r).collect();
+    // Keys order counts by their bytes, figures by their value.
+    records.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(records)
+}
+
+/// The casualties summary from the kept state: as of now (kept summaries, read as they are), or
+/// as it stood on a date (each tally and the listed incidents rebuilt from their kept figures).
+pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) -> Result<CasualtySummary, StoreError> {
+    let kept_tallies: Vec<super::TallySummary> = kept::scan_all(read, &Key::new("ct").bytes())?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    let Some(date) = date else {
+        let mut tallies = kept_tallies;
+        sort_tallies(&mut tallies, profile);
+        let mut recent_incidents = Vec::new();
+        let mut failed = None;
+        read.kept_scan(
+            &Key::new("ci").bytes(),
+            None,
+            true,
+            &mut |k, v| match kept::decode(k, v) {
+                Ok(i) => {
+                    recent_incidents.push(i);
+                    recent_incidents.len() < RECENT_INCIDENTS
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            },
+        )?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        recent_incidents.reverse();
+        return Ok(CasualtySummary {
+            as_of: crate::projection::AsOf::default(),
+            tallies,
+            incidents: kept::get::<u64>(read, &incidents_counter())?.unwrap_or(0),
+            recent_incidents,
+        });
+    };
+
+    let mut tallies = Vec::new();
+    for t in kept_tallies {
+        let mut figures = Vec::new();
+        for r in tally_records(read, &t.party, t.group, t.outcome)? {
+            figures.extend(facts_at(read, r, date)?);
+        }
+        if !figures.is_empty() {
+            tallies.push(summarize_tally(build_tally(&figures)));
+        }
+    }
+    sort_tallies(&mut tallies, profile);
+
+    let indexes: Vec<IncidentIndex> = kept::scan_all(read, &Key::new("cx").bytes())?
+        .into_iter()
+        .map(|(_, i)| i)
+        .filter(|i: &IncidentIndex| i.available_from <= date)
+        .collect();
+    let total = indexes.len();
+    let mut recent_incidents = Vec::new();
+    for index in indexes.iter().skip(total.saturating_sub(RECENT_INCIDENTS)) {
+        let mut facts = Vec::new();
+        for fk in &index.figures {
+            if let Some(r) = kept::get::<FigureRecord>(read, &record_key(fk))? {
+                facts.extend(facts_at(read, r, date)?);
+            }
+        }
+        recent_incidents.push(summarize_incident(build_incident(&index.key, &facts)));
+    }
+    Ok(CasualtySummary {
+        as_of: crate::projection::AsOf {
+            date: Some(date),
+            seq: None,
+        },
+        tallies,
+        incidents: total as u64,
+        recent_incidents,
+    })
+}
+
+/// One page of a figure's citations.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CitationPage {
+    /// The figure.
+    pub figure: String,
+    /// As of this date (by publication), if asked.
+    pub as_of: Option<NaiveDate>,
+    /// How many citations it has (as of the date).
+    pub total: u64,
+    /// Where this page starts.
+    pub offset: u64,
+    /// The citations, in citation order (publication, article, position).
+    pub citations: Vec<Citation>,
+}
+
+/// Citations `offset..offset + limit` of figure `key` (as of `date`, when given); none when no
+/// such figure is known (as of the date).
+pub fn citations(
+    read: &dyn KeptRead,
+    key: &FigureKey,
+    date: Option<NaiveDate>,
+    offset: u64,
+    limit: usize,
+) -> Result<Option<CitationPage>, StoreError> {
+    let Some(record) = kept::get::<FigureRecord>(read, &record_key(key))? else {
+        return Ok(None);
+    };
+    let total = match date {
+        None => record.cited,
+        Some(d) => match facts_at(read, record, d)? {
+            None => return Ok(None),
+            Some(f) => f.cited,
+        },
+    };
+    let upper = date.map(|d| citations_upper(key, d));
+    let mut citations = Vec::new();
+    let mut skipped = 0;
+    let mut failed = None;
+    if limit > 0 {
+        read.kept_scan(&citations_prefix(key), upper.as_deref(), false, &mut |k, v| {
+            if skipped < offset {
+                skipped += 1;
+                return true;
+            }
+            match kept::decode::<Cited>(k, v) {
+                Ok(c) => {
+                    citations.push(c.citation);
+                    citations.len() < limit
+                }
+                Err(e) => {
+                    failed = Some(e);
+                    false
+                }
+            }
+        })?;
+    }
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    Ok(Some(CitationPage {
+        figure: key.to_string(),
+        as_of: date,
+        total,
+        offset,
+        citations,
+    }))
+}

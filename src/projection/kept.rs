@@ -1,0 +1,307 @@
+//! The kept view state's plumbing: the reads a view and a page's fold make of it (`KeptRead`),
+//! the writes a page collects (`Writes`, committed with the page's facts and its checkpoint in
+//! one atomic batch), the overlay that lets a page read its own writes, and order-preserving key
+//! pieces.
+//!
+//! Knows nothing of what the state means (that is each view's own file) and does no I/O of its
+//! own: the persisted side is the `FactStore`.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::store::StoreError;
+
+/// Every kept-state key starts with this, apart from the articles and the checkpoint.
+pub const ROOT: &[u8] = b"k/";
+
+/// Reads of the kept state.
+pub trait KeptRead {
+    /// The value at `key`.
+    fn kept_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
+    /// Visits the entries whose key starts with `prefix` and, when `upper` is given, is below it,
+    /// in key order (or reversed), until `visit` returns false.
+    fn kept_scan(
+        &self,
+        prefix: &[u8],
+        upper: Option<&[u8]>,
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError>;
+}
+
+/// What a page changes in the kept state: a value per key, `None` to delete.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Writes {
+    /// Key → new value (`None`: deleted), in key order.
+    pub changes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+}
+
+impl Writes {
+    /// Sets `key` to `value`.
+    pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.changes.insert(key, Some(value));
+    }
+
+    /// Deletes `key`.
+    pub fn delete(&mut self, key: Vec<u8>) {
+        self.changes.insert(key, None);
+    }
+
+    /// Whether nothing changes.
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty()
+    }
+}
+
+/// The persisted state with a page's writes on top: what the page's fold reads.
+pub struct Overlay<'a> {
+    base: &'a dyn KeptRead,
+    /// The writes so far.
+    pub writes: Writes,
+}
+
+impl<'a> Overlay<'a> {
+    /// No writes yet over `base`.
+    pub fn new(base: &'a dyn KeptRead) -> Overlay<'a> {
+        Overlay {
+            base,
+            writes: Writes::default(),
+        }
+    }
+}
+
+impl KeptRead for Overlay<'_> {
+    fn kept_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        match self.writes.changes.get(key) {
+            Some(v) => Ok(v.clone()),
+            None => self.base.kept_get(key),
+        }
+    }
+
+    // The fold reads whole ranges (a figure's citations, a tally's figures), so merging a
+    // materialised range is as cheap as anything smarter.
+    fn kept_scan(
+        &self,
+        prefix: &[u8],
+        upper: Option<&[u8]>,
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let mut merged: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
+        self.base.kept_scan(prefix, upper, false, &mut |k, v| {
+            merged.insert(k.to_vec(), v.to_vec());
+            true
+        })?;
+        for (k, v) in self.writes.changes.range(prefix.to_vec()..) {
+            if !k.starts_with(prefix) || upper.is_some_and(|u| k.as_slice() >= u) {
+                break;
+            }
+            match v {
+                Some(v) => merged.insert(k.clone(), v.clone()),
+                None => merged.remove(k),
+            };
+        }
+        let mut go = |(k, v): (&Vec<u8>, &Vec<u8>)| visit(k, v);
+        if reverse {
+            for e in merged.iter().rev() {
+                if !go(e) {
+                    break;
+                }
+            }
+        } else {
+            for e in merged.iter() {
+                if !go(e) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An in-memory kept state (tests, and the oracle's side of comparisons).
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Memory {
+    /// Every entry.
+    pub entries: BTreeMap<Vec<u8>, Vec<u8>>,
+}
+
+impl Memory {
+    /// Applies `writes`.
+    pub fn apply(&mut self, writes: &Writes) {
+        for (k, v) in &writes.changes {
+            match v {
+                Some(v) => self.entries.insert(k.clone(), v.clone()),
+                None => self.entries.remove(k),
+            };
+        }
+    }
+}
+
+impl KeptRead for Memory {
+    fn kept_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.entries.get(key).cloned())
+    }
+
+    fn kept_scan(
+        &self,
+        prefix: &[u8],
+        upper: Option<&[u8]>,
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+    ) -> Result<(), StoreError> {
+        let range = self
+            .entries
+            .range(prefix.to_vec()..)
+            .take_while(|(k, _)| k.starts_with(prefix) && upper.is_none_or(|u| k.as_slice() < u));
+        let items: Vec<_> = range.collect();
+        let mut go = |(k, v): (&Vec<u8>, &Vec<u8>)| visit(k, v);
+        if reverse {
+            for e in items.into_iter().rev() {
+                if !go(e) {
+                    break;
+                }
+            }
+        } else {
+            for e in items {
+                if !go(e) {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Builds keys whose byte order is the order of their parts: strings escaped (0x00 → 0x00 0xFF)
+/// and ended by 0x00 0x01, integers big-endian, instants with the sign bit flipped.
+#[derive(Debug, Clone, Default)]
+pub struct Key(pub Vec<u8>);
+
+impl Key {
+    /// A key starting with `ROOT` and `table`.
+    pub fn new(table: &str) -> Key {
+        let mut k = ROOT.to_vec();
+        k.extend_from_slice(table.as_bytes());
+        k.push(b'/');
+        Key(k)
+    }
+
+    /// Appends a string.
+    pub fn str(mut self, s: &str) -> Key {
+        for &b in s.as_bytes() {
+            self.0.push(b);
+            if b == 0 {
+                self.0.push(0xFF);
+            }
+        }
+        self.0.extend_from_slice(&[0, 1]);
+        self
+    }
+
+    /// Appends an unsigned integer.
+    pub fn u64(mut self, n: u64) -> Key {
+        self.0.extend_from_slice(&n.to_be_bytes());
+        self
+    }
+
+    /// Appends an instant (microseconds, ordered across the epoch).
+    pub fn instant(self, t: DateTime<Utc>) -> Key {
+        self.u64((t.timestamp_micros() as u64) ^ (1 << 63))
+    }
+
+    /// The bytes.
+    pub fn bytes(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+/// Decodes JSON kept by a view, naming the key when it does not decode.
+pub fn decode<T: serde::de::DeserializeOwned>(key: &[u8], value: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(value).map_err(|e| StoreError::Corrupt {
+        seq: 0,
+        reason: format!("kept view state at {}: {e}", String::from_utf8_lossy(key)),
+    })
+}
+
+/// Encodes a value to keep.
+pub fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("invariant: kept view state always serializes")
+}
+
+/// Every entry under `prefix`, decoded, in key order.
+pub fn scan_all<T: serde::de::DeserializeOwned>(
+    read: &dyn KeptRead,
+    prefix: &[u8],
+) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
+    let mut out = Vec::new();
+    let mut failed = None;
+    read.kept_scan(prefix, None, false, &mut |k, v| match decode(k, v) {
+        Ok(t) => {
+            out.push((k.to_vec(), t));
+            true
+        }
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+/// The value at `key`, decoded.
+pub fn get<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, key: &[u8]) -> Result<Option<T>, StoreError> {
+    read.kept_get(key)?.map(|v| decode(key, &v)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sort_like_their_parts() {
+        let k = |s: &str, n: u64| Key::new("t").str(s).u64(n).bytes();
+        assert!(k("a", 9) < k("a\0", 0));
+        assert!(k("a", 1) < k("a", 2));
+        assert!(k("a", u64::MAX) < k("ab", 0));
+        assert!(k("a\0b", 0) < k("a\u{1}", 0));
+        let t = |us: i64| {
+            Key::new("t")
+                .instant(DateTime::from_timestamp_micros(us).unwrap())
+                .bytes()
+        };
+        assert!(t(-5) < t(0) && t(0) < t(7));
+    }
+
+    #[test]
+    fn an_overlay_reads_its_own_writes_over_the_base() {
+        let mut base = Memory::default();
+        base.entries.insert(b"k/a".to_vec(), b"1".to_vec());
+        base.entries.insert(b"k/b".to_vec(), b"2".to_vec());
+        let mut o = Overlay::new(&base);
+        o.writes.delete(b"k/a".to_vec());
+        o.writes.put(b"k/c".to_vec(), b"3".to_vec());
+        let mut seen = Vec::new();
+        o.kept_scan(b"k/", None, true, &mut |k, v| {
+            seen.push((k.to_vec(), v.to_vec()));
+            true
+        })
+        .unwrap();
+        assert_eq!(
+            seen,
+            vec![(b"k/c".to_vec(), b"3".to_vec()), (b"k/b".to_vec(), b"2".to_vec())]
+        );
+        assert_eq!(o.kept_get(b"k/a").unwrap(), None);
+        let mut below = Vec::new();
+        o.kept_scan(b"k/", Some(b"k/c"), false, &mut |k, _| {
+            below.push(k.to_vec());
+            true
+        })
+        .unwrap();
+        assert_eq!(below, vec![b"k/b".to_vec()]);
+    }
+}
