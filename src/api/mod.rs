@@ -25,6 +25,7 @@ use tracing::{info, warn};
 
 use crate::daemon::DaemonStatus;
 use crate::profile::Profile;
+use crate::projection::views::View;
 use crate::projection::{self, ArticleFacts, AsOf, FactStore, Projector};
 use crate::store::SledStore;
 
@@ -76,27 +77,12 @@ impl IntoResponse for ApiError {
 
 /// The routes.
 pub fn router(state: ApiState) -> Router {
-    Router::new()
-        .route("/v1/status", get(status))
-        .route("/v1/casualties", view_route("casualties", projection::casualties::view))
-        .route(
-            "/v1/ceasefire",
-            view_route("ceasefire", |a, _, at| projection::ceasefire::view(a, at)),
-        )
-        .route("/v1/control", view_route("control", projection::control::view))
-        .route("/v1/timeline", view_route("timeline", projection::timeline::view))
-        .route(
-            "/v1/actors",
-            view_route("actors", |a, _, at| projection::mentions::actors(a, at)),
-        )
-        .route(
-            "/v1/locations",
-            view_route("locations", |a, _, at| projection::mentions::locations(a, at)),
-        )
-        .route(
-            "/v1/claims",
-            view_route("claims", |a, _, at| projection::mentions::claims(a, at)),
-        )
+    let mut router = Router::new().route("/v1/status", get(status));
+    for view in View::ALL {
+        router = router.route(&format!("/v1/{}", view.name()), view_route(view));
+    }
+    router
+        .route("/v1/citations", get(citations))
         .route("/v1/articles", get(articles))
         .route("/v1/feeds", get(feeds))
         .route("/metrics", get(metrics))
@@ -555,18 +541,34 @@ fn give_back_freed_memory() {
     }
 }
 
-// A route serving one view folded from the projection, with `as_of` and `at_seq`. Answers are
-// kept per (view, as-of) while the projection's checkpoint stays where it was, so repeated
-// questions between appends cost nothing; the first one after an append pays the fold.
-fn view_route<V: Serialize + Send + 'static>(
-    name: &'static str,
-    build: fn(&[ArticleFacts], &Profile, AsOf) -> V,
-) -> axum::routing::MethodRouter<ApiState> {
+// A route serving one view, with `as_of` and `at_seq`. A question the kept state answers is read
+// from it (no turn, nothing kept: it costs the same at any size). Any other is folded from the
+// whole projection: its answer is kept per (view, as-of) while the projection's checkpoint stays
+// where it was, so repeated questions between appends cost nothing, and the first one after an
+// append pays the fold, one fold at a time.
+fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
     get(
         move |State(s): State<ApiState>, q: Result<Query<AsOfQuery>, QueryRejection>| async move {
             let at = as_of(q)?;
+            if view.is_kept(at) {
+                let body = tokio::task::spawn_blocking(move || {
+                    let facts = s.store.facts(s.projector.fingerprint())?;
+                    let answer = view.from_kept(&facts, &s.profile, at)?;
+                    Ok::<_, crate::store::StoreError>(serde_json::to_vec(&answer))
+                })
+                .await
+                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the view failed: {e}")))?
+                .map_err(|e| {
+                    ApiError(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("reading the projection: {e}"),
+                    )
+                })?
+                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                return Ok(json_bytes(body.into()));
+            }
             let checkpoint = s.status.borrow().projection_checkpoint;
-            let key = (name, at);
+            let key = (view.name(), at);
             if let Some(body) = s.answers.get(&key, checkpoint) {
                 return Ok(json_bytes(body));
             }
@@ -578,7 +580,8 @@ fn view_route<V: Serialize + Send + 'static>(
             }
             let cache = Arc::clone(&s.answers);
             // Encoded inside the fold's turn, so the view is freed before the memory is trimmed.
-            let (encoded, _turn) = view_in_turn(s, turn, move |a, p| serde_json::to_vec(&build(a, p, at))).await?;
+            let (encoded, _turn) =
+                view_in_turn(s, turn, move |a, p| serde_json::to_vec(&view.from_fold(a, p, at))).await?;
             let body = axum::body::Bytes::from(
                 encoded.map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
             );
@@ -586,6 +589,60 @@ fn view_route<V: Serialize + Send + 'static>(
             Ok::<_, ApiError>(json_bytes(body))
         },
     )
+}
+
+/// `/v1/citations?figure=KEY&as_of=&offset=&limit=`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitationsQuery {
+    figure: String,
+    as_of: Option<String>,
+    offset: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// The most citations one page carries.
+pub const CITATIONS_MAX_LIMIT: usize = 1000;
+
+// One page of a figure's citations, from the kept state.
+async fn citations(
+    State(s): State<ApiState>,
+    q: Result<Query<CitationsQuery>, QueryRejection>,
+) -> Result<Json<projection::casualties::kept::CitationPage>, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let key: projection::casualties::FigureKey = q
+        .figure
+        .parse()
+        .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
+    let date = date_param("as_of", q.as_of.as_deref())?;
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > CITATIONS_MAX_LIMIT {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("limit {limit} is not between 1 and {CITATIONS_MAX_LIMIT}"),
+        ));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let lookup = key.clone();
+    let page = tokio::task::spawn_blocking(move || {
+        let facts = s.store.facts(s.projector.fingerprint())?;
+        projection::casualties::kept::citations(&facts, &lookup, date, offset, limit)
+    })
+    .await
+    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the lookup failed: {e}")))?
+    .map_err(|e| {
+        ApiError(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reading the projection: {e}"),
+        )
+    })?;
+    page.map(Json).ok_or_else(|| {
+        let when = date.map(|d| format!(" as of {d}")).unwrap_or_default();
+        ApiError(
+            StatusCode::NOT_FOUND,
+            format!("no figure {key}{when}; `frontline casualties --json` gives each figure's key"),
+        )
+    })
 }
 
 fn json_bytes(body: axum::body::Bytes) -> Response {

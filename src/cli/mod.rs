@@ -5,6 +5,7 @@
 //! Exit status: 0 success, 1 a check found problems (`verify`), 2 an error.
 
 pub mod articles;
+pub mod casualties;
 pub mod client;
 pub mod dryrun;
 pub mod events;
@@ -25,7 +26,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Config};
 use crate::profile::Profile;
-use crate::projection;
+use crate::projection::views::View;
 use crate::store::{SledStore, StoreError};
 use crate::units::ByteSize;
 
@@ -69,8 +70,8 @@ pub enum Command {
     Verify(verify::Args),
     /// Show the facts the extractor finds in one article's text
     Extract(extract::Args),
-    /// Casualties per side, group and outcome, by whose count, with sources
-    Casualties(state::ViewArgs),
+    /// Casualties per side, group and outcome, by whose count, with sources; a figure's citations
+    Casualties(casualties::Args),
     /// Truces: brokers, effective time, status, violations, with sources
     Ceasefire(state::ViewArgs),
     /// Places: who holds them or whether they are contested, with sources
@@ -137,27 +138,9 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Events(args) => events::run(args, &ctx),
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Extract(args) => extract::run(args, &ctx),
-        Command::Casualties(args) => state::show(
-            &ctx,
-            &args,
-            "casualties",
-            |s, at| projection::casualties::view(&s.articles, &s.profile, at),
-            render::casualties,
-        ),
-        Command::Ceasefire(args) => state::show(
-            &ctx,
-            &args,
-            "ceasefire",
-            |s, at| projection::ceasefire::view(&s.articles, at),
-            render::ceasefire,
-        ),
-        Command::Control(args) => state::show(
-            &ctx,
-            &args,
-            "control",
-            |s, at| projection::control::view(&s.articles, &s.profile, at),
-            render::control,
-        ),
+        Command::Casualties(args) => casualties::run(args, &ctx),
+        Command::Ceasefire(args) => state::show_view(&ctx, View::Ceasefire, &args),
+        Command::Control(args) => state::show_view(&ctx, View::Control, &args),
         Command::Status(args) => status(&ctx, &args),
         Command::Export(args) => export::run(args, &ctx),
         Command::Completions { shell } => {
@@ -182,34 +165,10 @@ pub fn run(cli: Cli) -> ExitCode {
         }
         Command::Articles(args) => articles::run_list(args, &ctx),
         Command::Show(args) => articles::run_show(args, &ctx),
-        Command::Actors(args) => state::show(
-            &ctx,
-            &args,
-            "actors",
-            |s, at| projection::mentions::actors(&s.articles, at),
-            |v| render::presence("Actors", v),
-        ),
-        Command::Locations(args) => state::show(
-            &ctx,
-            &args,
-            "locations",
-            |s, at| projection::mentions::locations(&s.articles, at),
-            |v| render::presence("Locations", v),
-        ),
-        Command::Claims(args) => state::show(
-            &ctx,
-            &args,
-            "claims",
-            |s, at| projection::mentions::claims(&s.articles, at),
-            render::claims,
-        ),
-        Command::Timeline(args) => state::show(
-            &ctx,
-            &args,
-            "timeline",
-            |s, at| projection::timeline::view(&s.articles, &s.profile, at),
-            render::timeline,
-        ),
+        Command::Actors(args) => state::show_view(&ctx, View::Actors, &args),
+        Command::Locations(args) => state::show_view(&ctx, View::Locations, &args),
+        Command::Claims(args) => state::show_view(&ctx, View::Claims, &args),
+        Command::Timeline(args) => state::show_view(&ctx, View::Timeline, &args),
         Command::Rebuild(args) => rebuild::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Feeds(args) => feeds(&ctx, &args),

@@ -15,11 +15,13 @@ use comfy_table::{ContentArrangement, Table};
 
 use crate::extract::{Bound, Extraction};
 use crate::projection::articles::{ArticleDetail, ArticlesView};
-use crate::projection::casualties::CasualtyView;
+use crate::projection::casualties::CasualtySummary;
+use crate::projection::casualties::kept::CitationPage;
 use crate::projection::ceasefire::{CeasefireView, TruceStatus};
 use crate::projection::control::ControlView;
 use crate::projection::mentions::{ClaimsView, PresenceView};
 use crate::projection::timeline::TimelineView;
+use crate::projection::views::Answer;
 use crate::projection::{AsOf, Citation};
 use crate::store::VerifyReport;
 
@@ -255,25 +257,50 @@ fn or_dash(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "-".into())
 }
 
-/// The casualties view as tables: headlines, every reporter's figures, incidents.
-pub fn casualties(v: &CasualtyView) -> String {
+/// A view's answer as tables.
+pub fn answer(a: &Answer) -> String {
+    match a {
+        Answer::Casualties(v) => casualties(v),
+        Answer::Ceasefire(v) => ceasefire(v),
+        Answer::Control(v) => control(v),
+        Answer::Timeline(v) => timeline(v),
+        Answer::Actors(v) => presence("Actors", v),
+        Answer::Locations(v) => presence("Locations", v),
+        Answer::Claims(v) => claims(v),
+    }
+}
+
+// Rows a table of one group shows before saying how many more there are: the output fits a
+// terminal at any store size.
+const SERIES_SHOWN: usize = 6;
+const INCIDENTS_SHOWN: usize = 10;
+
+/// The casualties summary as tables: headlines, each reporter's latest figure, recent incidents.
+pub fn casualties(v: &CasualtySummary) -> String {
     let mut s = format!("Casualties, {}\n", as_of_line(&v.as_of));
-    if v.tallies.is_empty() && v.incidents.is_empty() {
+    if v.tallies.is_empty() && v.incidents == 0 {
         s.push_str("no casualty figures yet\n");
         return s;
     }
     let mut t = table(&[
-        "side", "group", "outcome", "headline", "as of", "reported by", "rule", "low–high",
+        "side", "group", "outcome", "headline", "as of", "reported by", "rule", "low–high", "cited",
     ]);
     for tally in &v.tallies {
-        let (head, date, by, rule) = match &tally.headline {
+        let (head, date, by, rule, cited) = match &tally.headline {
             Some(h) => (
                 figure(h.count, h.bound),
                 h.as_of.to_string(),
                 h.reported_by.clone().unwrap_or(h.reporter.clone()),
                 h.rule.to_string(),
+                h.citations.to_string(),
             ),
-            None => ("-".into(), "-".into(), "-".into(), "no figure qualifies".into()),
+            None => (
+                "-".into(),
+                "-".into(),
+                "-".into(),
+                "no figure qualifies".into(),
+                "-".into(),
+            ),
         };
         let range = match (tally.low, tally.high) {
             (Some(l), Some(h)) if l != h => format!("{l}–{h}"),
@@ -289,50 +316,113 @@ pub fn casualties(v: &CasualtyView) -> String {
             by,
             rule,
             range,
+            cited,
         ]);
     }
     let _ = writeln!(s, "{t}");
 
     let mut t = table(&[
-        "side", "group", "outcome", "reporter", "stance", "figure", "as of", "flags", "source",
+        "side", "group", "outcome", "reporter", "stance", "latest", "as of", "flags", "figures", "source",
     ]);
+    let mut more = 0;
     for tally in &v.tallies {
-        for series in &tally.series {
-            for p in &series.points {
-                let flags: Vec<String> = p.flags.iter().map(|f| f.to_string()).collect();
-                t.add_row(vec![
-                    or_dash(&tally.party),
-                    tally.group.to_string(),
-                    tally.outcome.to_string(),
-                    p.reported_by.clone().unwrap_or(series.reporter.clone()),
-                    series.stance.to_string(),
-                    figure(p.count, p.bound),
-                    p.as_of.to_string(),
-                    flags.join(","),
-                    sources(&p.citations),
-                ]);
-            }
+        for series in tally.series.iter().take(SERIES_SHOWN) {
+            let p = &series.latest;
+            let flags: Vec<String> = p.flags.iter().map(|f| f.to_string()).collect();
+            t.add_row(vec![
+                or_dash(&tally.party),
+                tally.group.to_string(),
+                tally.outcome.to_string(),
+                p.reported_by.clone().unwrap_or(series.reporter.clone()),
+                series.stance.to_string(),
+                figure(p.count, p.bound),
+                p.as_of.to_string(),
+                flags.join(","),
+                series.figures.to_string(),
+                latest_source(&p.citations, p.cited),
+            ]);
         }
+        more += tally.series.len().saturating_sub(SERIES_SHOWN);
     }
     if t.row_count() > 0 {
-        let _ = writeln!(s, "\nRunning totals by reporter\n{t}");
+        let _ = writeln!(s, "\nEach reporter's latest running total\n{t}");
+        if more > 0 {
+            let _ = writeln!(s, "… {more} more reporters (--json lists them all)");
+        }
     }
 
     let mut t = table(&["date", "place", "figures", "reported by", "source"]);
-    for i in &v.incidents {
+    let shown = v.recent_incidents.len().min(INCIDENTS_SHOWN);
+    for i in &v.recent_incidents[v.recent_incidents.len() - shown..] {
         for f in &i.figures {
             t.add_row(vec![
                 i.date.to_string(),
                 or_dash(&i.location),
                 format!("{} {} {} ({})", f.count, f.group, f.outcome, or_dash(&f.party)),
                 f.reporters.join(", "),
-                sources(&f.citations),
+                latest_source(&f.citations, f.cited),
             ]);
         }
     }
     if t.row_count() > 0 {
-        let _ = writeln!(s, "\nIncidents (not added into totals)\n{t}");
+        let _ = writeln!(s, "\nLatest incidents (not added into totals)\n{t}");
+        let older = v.incidents.saturating_sub(shown as u64);
+        if older > 0 {
+            let _ = writeln!(s, "… {older} older incidents (`frontline export` has them all)");
+        }
     }
+    let _ = writeln!(
+        s,
+        "\nEvery citation of a figure: frontline casualties --citations KEY (keys in --json)"
+    );
+    s
+}
+
+// "oc-media 2020-10-11 (of 3)": the most recent article stating a figure, and how many do.
+fn latest_source(recent: &[Citation], cited: u64) -> String {
+    match recent.last() {
+        None => "-".into(),
+        Some(c) => {
+            let of = if cited > 1 {
+                format!(" (of {cited})")
+            } else {
+                String::new()
+            };
+            format!("{} {}{of}", c.feed, c.published.format("%Y-%m-%d"))
+        }
+    }
+}
+
+/// One page of a figure's citations.
+pub fn citation_page(p: &CitationPage) -> String {
+    let when = p.as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
+    let mut s = format!("Citations of {}{when}\n", p.figure);
+    let mut t = table(&["#", "published", "feed", "sentence", "link"]);
+    for (i, c) in p.citations.iter().enumerate() {
+        t.add_row(vec![
+            (p.offset + i as u64 + 1).to_string(),
+            c.published.format("%Y-%m-%d %H:%M").to_string(),
+            c.feed.clone(),
+            c.sentence.clone(),
+            c.url.clone().unwrap_or_else(|| c.stream.clone()),
+        ]);
+    }
+    if t.row_count() > 0 {
+        let _ = writeln!(s, "{t}");
+    }
+    let end = p.offset + p.citations.len() as u64;
+    let _ = writeln!(
+        s,
+        "{}–{} of {}{}",
+        if p.citations.is_empty() { p.offset } else { p.offset + 1 },
+        end,
+        p.total,
+        if end < p.total {
+            format!("; next: --offset {end}")
+        } else {
+            String::new()
+        }
+    );
     s
 }
 

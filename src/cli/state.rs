@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::Context;
 use super::client::{self, Unreachable};
 use crate::profile::Profile;
+use crate::projection::views::{Answer, View};
 use crate::projection::{ArticleFacts, AsOf, FactStore, Projector, catch_up};
 use crate::store::{EventLog, SledStore};
 
@@ -62,20 +63,79 @@ pub struct State {
     pub fingerprint: String,
 }
 
-/// Opens the store, brings its projection up to date, and loads it.
-pub fn load(ctx: &Context) -> anyhow::Result<State> {
+/// The store with its projection caught up, not read.
+pub struct Opened {
+    /// The profile.
+    pub profile: Profile,
+    /// The store.
+    pub store: SledStore,
+    /// The projection's fingerprint.
+    pub fingerprint: String,
+}
+
+/// Opens the store and brings its projection up to date.
+pub fn open(ctx: &Context) -> anyhow::Result<Opened> {
     let profile = ctx.profile(None)?;
     let store = ctx.open_store()?;
     let projector =
         Projector::new(&profile).with_context(|| format!("compiling profile {}", profile.source.display()))?;
     update(&store, &projector, false)?;
-    let facts = store.facts(projector.fingerprint())?;
-    Ok(State {
-        articles: facts.all().context("reading the projection")?,
+    Ok(Opened {
         profile,
         store,
         fingerprint: projector.fingerprint().to_string(),
     })
+}
+
+/// Opens the store, brings its projection up to date, and loads every article's facts.
+pub fn load(ctx: &Context) -> anyhow::Result<State> {
+    let Opened {
+        profile,
+        store,
+        fingerprint,
+    } = open(ctx)?;
+    let facts = store.facts(&fingerprint)?;
+    Ok(State {
+        articles: facts.all().context("reading the projection")?,
+        profile,
+        store,
+        fingerprint,
+    })
+}
+
+/// Runs a view command: the answer from the daemon (`/v1/<view>`) or, when none runs, from the
+/// store, printed as JSON or as tables.
+pub fn show_view(ctx: &Context, view: View, args: &ViewArgs) -> anyhow::Result<std::process::ExitCode> {
+    let at = args.as_of.as_of();
+    let target = client::target(&format!("/v1/{}", view.name()), &client::as_of_params(at));
+    let answer = daemon_or_store(
+        ctx,
+        |socket| {
+            let mut body = Vec::new();
+            Ok(match client::stream(socket, &target, &mut body)? {
+                Ok(()) => Ok(view
+                    .decode(&body)
+                    .with_context(|| format!("decoding the daemon's answer to {target}"))?),
+                Err(u) => Err(u),
+            })
+        },
+        || answer_from_store(ctx, view, at),
+    )?;
+    print(args.json, &answer, super::render::answer)
+}
+
+/// A view's answer from the store: from the kept state when it keeps one for `at`, else from
+/// a fold of every article's facts.
+pub fn answer_from_store(ctx: &Context, view: View, at: AsOf) -> anyhow::Result<Answer> {
+    let opened = open(ctx)?;
+    let facts = opened.store.facts(&opened.fingerprint)?;
+    if view.is_kept(at) {
+        return view
+            .from_kept(&facts, &opened.profile, at)
+            .context("reading the kept projection");
+    }
+    let articles = facts.all().context("reading the projection")?;
+    Ok(view.from_fold(&articles, &opened.profile, at))
 }
 
 /// Catches the projection of `projector` up with the log (from scratch when `rebuild`), with a
@@ -115,24 +175,6 @@ pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow
     }
     store.drop_other_projections(projector.fingerprint())?;
     Ok(applied)
-}
-
-/// Runs a projection command: the view for `args` from the daemon (`/v1/<route>`) or the
-/// store, printed as JSON or through `render`.
-pub fn show<V: serde::Serialize + serde::de::DeserializeOwned>(
-    ctx: &Context,
-    args: &ViewArgs,
-    route: &str,
-    build: impl FnOnce(&State, AsOf) -> V,
-    render: impl FnOnce(&V) -> String,
-) -> anyhow::Result<std::process::ExitCode> {
-    let at = args.as_of.as_of();
-    let view = from_daemon_or_store(
-        ctx,
-        &client::target(&format!("/v1/{route}"), &client::as_of_params(at)),
-        |s| Ok(build(s, at)),
-    )?;
-    print(args.json, &view, render)
 }
 
 /// Asks the running daemon for `target` when its socket answers; else loads the state from the

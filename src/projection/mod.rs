@@ -18,6 +18,7 @@ pub mod kept;
 pub mod mentions;
 pub mod projector;
 pub mod timeline;
+pub mod views;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

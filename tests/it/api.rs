@@ -243,6 +243,24 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     let (code, body) = get(&socket, "/v1/casualties?at_seq=minus-one");
     assert_eq!(code, 400, "{body}");
     assert!(body["error"].as_str().unwrap().contains("at_seq"), "{body}");
+    // A figure's citations, paged; a bad or unknown figure key is named.
+    let (_, now) = get(&socket, "/v1/casualties");
+    let key = now["tallies"][0]["headline"]["key"].as_str().unwrap().to_string();
+    let (code, page) = get(&socket, &format!("/v1/citations?figure={key}&limit=1"));
+    assert_eq!(code, 200, "{page}");
+    assert_eq!(page["citations"].as_array().map(Vec::len), Some(1), "{page}");
+    assert_eq!(page["total"], now["tallies"][0]["headline"]["citations"], "{page}");
+    let (code, body) = get(&socket, "/v1/citations?figure=armenia:soldiers");
+    assert_eq!(code, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("7 parts"), "{body}");
+    let (code, body) = get(
+        &socket,
+        "/v1/citations?figure=armenia:military:killed:cumulative:nobody:2020-10-05:1",
+    );
+    assert_eq!(code, 404, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("no figure"), "{body}");
+    let (code, body) = get(&socket, &format!("/v1/citations?figure={key}&limit=0"));
+    assert_eq!(code, 400, "{body}");
     let (code, body) = get(&socket, "/v1/ceasefire?color=blue");
     assert_eq!(code, 400, "{body}");
     assert!(body["error"].as_str().unwrap().contains("color"), "{body}");
@@ -331,15 +349,25 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     }
 }
 
-/// Eight clients asking for one view at once: it is folded once (one fold at a time, and the
-/// ones that waited find the kept answer), and all get the same answer.
+/// Eight clients asking for one view that has no kept state yet at once: it is folded once (one
+/// fold at a time, and the ones that waited find the kept answer), and all get the same answer.
+/// The kept casualties view needs no fold at all.
 #[test]
 fn a_view_asked_for_by_many_at_once_is_folded_once() {
     let dir = tempfile::tempdir().unwrap();
     let (_config, socket, daemon) = start_war(dir.path(), "1h");
+    for target in ["/v1/casualties", "/v1/casualties?as_of=2020-11-30"] {
+        let (code, _, body) = get_raw(&socket, target);
+        assert_eq!(code, 200, "{body}");
+    }
+    let (_, _, metrics) = get_raw(&socket, "/metrics");
+    assert!(
+        metrics.lines().any(|l| l == "frontline_view_builds_total 0"),
+        "the kept casualties fold nothing:\n{metrics}"
+    );
     let answers: Vec<String> = std::thread::scope(|scope| {
         let asks: Vec<_> = (0..8)
-            .map(|_| scope.spawn(|| get_raw(&socket, "/v1/casualties?as_of=2020-11-30")))
+            .map(|_| scope.spawn(|| get_raw(&socket, "/v1/ceasefire?as_of=2020-11-30")))
             .collect();
         asks.into_iter()
             .map(|a| {

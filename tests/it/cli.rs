@@ -294,15 +294,33 @@ fn projection_commands_answer_as_of_dates_in_tables_and_json() {
     let military = tally("armenia", "military", "killed");
     assert_eq!(military["headline"]["count"], 555);
     assert_eq!(military["headline"]["reporter"], "artsakh-mod");
-    let point = &military["series"][0]["points"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["count"] == 555)
-        .cloned()
-        .unwrap();
-    assert_eq!(point["citations"].as_array().unwrap().len(), 2, "two outlets, one fact");
+    let point = &military["series"][0]["latest"];
+    assert_eq!(point["count"], 555, "{point}");
+    assert_eq!(point["cited"], 2, "two outlets, one fact");
+    assert_eq!(
+        point["citations"].as_array().unwrap().len(),
+        2,
+        "the most recent citations"
+    );
     assert!(point["citations"][0]["sentence"].as_str().unwrap().contains("555"));
+    // Every citation of that figure, paged.
+    let key = point["key"].as_str().unwrap();
+    let page = json(&[
+        "--config", c, "casualties", "--citations", key, "--limit", "1", "--json",
+    ]);
+    assert_eq!(
+        (page["total"].as_u64(), page["citations"].as_array().map(Vec::len)),
+        (Some(2), Some(1))
+    );
+    let rest = json(&[
+        "--config", c, "casualties", "--citations", key, "--offset", "1", "--json",
+    ]);
+    assert_ne!(
+        rest["citations"][0], page["citations"][0],
+        "the second page starts after the first"
+    );
+    let listed = text(&frontline(&["--config", c, "casualties", "--citations", key, "--limit", "1"]).stdout);
+    assert!(listed.contains("1–1 of 2; next: --offset 1"), "{listed}");
 
     let table = text(&frontline(&["--config", c, "casualties", "--as-of", "2020-10-16"]).stdout);
     assert!(table.starts_with("Casualties, as of 2020-10-16"), "{table}");
@@ -310,7 +328,10 @@ fn projection_commands_answer_as_of_dates_in_tables_and_json() {
         table.contains("own-prosecutor-or-ombudsman") && table.contains("suspect"),
         "{table}"
     );
-    assert!(table.contains("war-wire 2020-10-14 (+1)"), "sources are shown: {table}");
+    assert!(
+        table.contains("regional-wire 2020-10-14 (of 2)"),
+        "the latest source and how many: {table}"
+    );
 
     let truces = json(&["--config", c, "ceasefire", "--json", "--as-of", "2020-10-19"]);
     let statuses: Vec<(String, String)> = truces["truces"]

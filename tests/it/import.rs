@@ -231,10 +231,14 @@ fn one_wire_story_in_two_feeds_is_two_articles_recognised_as_copies() {
     assert_eq!(detail["copies"], serde_json::json!(["daily/guid:d1"]));
     // The one figure both report is one fact with two citations.
     let casualties: Value = serde_json::from_slice(&cli(&config.source, &["casualties", "--json"]).stdout).unwrap();
-    let ganja = &casualties["incidents"][0]["figures"][0];
+    let ganja = &casualties["recent_incidents"][0]["figures"][0];
     assert_eq!(
-        (ganja["count"].as_u64(), ganja["citations"].as_array().map(Vec::len)),
-        (Some(9), Some(2)),
+        (
+            ganja["count"].as_u64(),
+            ganja["cited"].as_u64(),
+            ganja["citations"].as_array().map(Vec::len)
+        ),
+        (Some(9), Some(2), Some(2)),
         "{casualties}"
     );
 }

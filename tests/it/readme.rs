@@ -115,7 +115,7 @@ fn check(args: &[&str], out: &str) {
         ("casualties", true) => {
             let v = value();
             let cited = v["tallies"].as_array().unwrap().iter().any(|t| {
-                t["series"][0]["points"][0]["citations"][0]["sentence"]
+                t["series"][0]["latest"]["citations"][0]["sentence"]
                     .as_str()
                     .is_some_and(|s| !s.is_empty())
             });

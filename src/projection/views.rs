@@ -1,0 +1,121 @@
+//! The views a reader asks for, in one list: each with its name (the CLI command and the API
+//! route `/v1/<name>`), how it is answered (from the kept state, or by a fold of every article's
+//! facts where no kept state exists yet for that view or question), and the answer's shape.
+//!
+//! The API and the CLI both go through here, so a view is added in one place. No I/O except
+//! through `KeptRead` and the facts the caller hands in.
+
+use serde::Serialize;
+
+use super::kept::KeptRead;
+use super::{ArticleFacts, AsOf, casualties, ceasefire, control, mentions, timeline};
+use crate::profile::Profile;
+use crate::store::StoreError;
+
+/// A view of the conflict's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum View {
+    /// Casualties per side, group and outcome, and incidents.
+    Casualties,
+    /// Truces and their status.
+    Ceasefire,
+    /// Who holds each place.
+    Control,
+    /// The first report of each notable fact.
+    Timeline,
+    /// Actors in the news.
+    Actors,
+    /// Places in the news.
+    Locations,
+    /// Accusations and denials.
+    Claims,
+}
+
+/// A view's answer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    /// `casualties`: the summary (citations of a figure are paged apart).
+    Casualties(casualties::CasualtySummary),
+    /// `ceasefire`.
+    Ceasefire(ceasefire::CeasefireView),
+    /// `control`.
+    Control(control::ControlView),
+    /// `timeline`.
+    Timeline(timeline::TimelineView),
+    /// `actors`.
+    Actors(mentions::PresenceView),
+    /// `locations`.
+    Locations(mentions::PresenceView),
+    /// `claims`.
+    Claims(mentions::ClaimsView),
+}
+
+impl View {
+    /// Every view, in the order the CLI's help lists them.
+    pub const ALL: [View; 7] = [
+        View::Casualties,
+        View::Ceasefire,
+        View::Control,
+        View::Timeline,
+        View::Actors,
+        View::Locations,
+        View::Claims,
+    ];
+
+    /// Its name: the CLI command and the API route's last segment.
+    pub fn name(self) -> &'static str {
+        match self {
+            View::Casualties => "casualties",
+            View::Ceasefire => "ceasefire",
+            View::Control => "control",
+            View::Timeline => "timeline",
+            View::Actors => "actors",
+            View::Locations => "locations",
+            View::Claims => "claims",
+        }
+    }
+
+    /// Whether `at` is answered from the kept state (else from a fold of every article's facts,
+    /// which reads the whole projection).
+    pub fn is_kept(self, at: AsOf) -> bool {
+        at.seq.is_none() && matches!(self, View::Casualties)
+    }
+
+    /// The answer from the kept state; only for questions `is_kept` accepts.
+    pub fn from_kept(self, read: &dyn KeptRead, profile: &Profile, at: AsOf) -> Result<Answer, StoreError> {
+        match self {
+            View::Casualties => casualties::kept::summary(read, profile, at.date).map(Answer::Casualties),
+            other => Err(StoreError::Engine {
+                context: format!("answering {}", other.name()),
+                message: "this view has no kept state yet".into(),
+            }),
+        }
+    }
+
+    /// The answer from a fold of `articles`.
+    pub fn from_fold(self, articles: &[ArticleFacts], profile: &Profile, at: AsOf) -> Answer {
+        match self {
+            View::Casualties => Answer::Casualties(casualties::summary(articles, profile, at)),
+            View::Ceasefire => Answer::Ceasefire(ceasefire::view(articles, at)),
+            View::Control => Answer::Control(control::view(articles, profile, at)),
+            View::Timeline => Answer::Timeline(timeline::view(articles, profile, at)),
+            View::Actors => Answer::Actors(mentions::actors(articles, at)),
+            View::Locations => Answer::Locations(mentions::locations(articles, at)),
+            View::Claims => Answer::Claims(mentions::claims(articles, at)),
+        }
+    }
+
+    /// Reads this view's answer back from its JSON (what the API sends).
+    pub fn decode(self, json: &[u8]) -> Result<Answer, serde_json::Error> {
+        Ok(match self {
+            View::Casualties => Answer::Casualties(serde_json::from_slice(json)?),
+            View::Ceasefire => Answer::Ceasefire(serde_json::from_slice(json)?),
+            View::Control => Answer::Control(serde_json::from_slice(json)?),
+            View::Timeline => Answer::Timeline(serde_json::from_slice(json)?),
+            View::Actors => Answer::Actors(serde_json::from_slice(json)?),
+            View::Locations => Answer::Locations(serde_json::from_slice(json)?),
+            View::Claims => Answer::Claims(serde_json::from_slice(json)?),
+        })
+    }
+}
