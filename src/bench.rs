@@ -3,6 +3,14 @@
 //! figures, truces, captured places, accusations — written from templates in the style of the
 //! 2020 reporting (the facts are the war's, the sentences are generated).
 //!
+//! Shaped like a desk's intake over time: items are published `items_per_day` a day from the
+//! war's first morning, each up to six hours off its place in the stream (feeds publish late
+//! and out of order), and the figures are what real sources give: a reporter's running total is
+//! one figure per half-day that grows with the war, and a strike on a place on a day kills the
+//! same number in every report of it. (Until issue 11 every war report drew a fresh random toll
+//! and date, so each report was a new figure and a desk's state grew with its article count,
+//! which no real war's does.)
+//!
 //! Pure: a seed in, strings out. Used by `benches/` and the `frontline-bench` binary; nothing
 //! in the daemon depends on it.
 
@@ -32,6 +40,8 @@ pub struct Generator {
     next: u64,
     /// Share of items about the war (0..1).
     pub war_share: f64,
+    /// Items published per day (all feeds together).
+    pub items_per_day: u64,
 }
 
 const PLACES: &[&str] = &[
@@ -69,27 +79,47 @@ impl Generator {
             rng: fastrand::Rng::with_seed(seed),
             next: 0,
             war_share: 0.25,
+            items_per_day: 5_000,
         }
+    }
+
+    /// A generator whose next item is the `n`th of the stream (its guid and publication time),
+    /// for articles that arrive after a stored corpus.
+    pub fn starting_at(seed: u64, n: u64) -> Generator {
+        let mut g = Generator::new(seed);
+        g.next = n;
+        g
     }
 
     fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.rng.usize(..items.len())]
     }
 
-    fn when(&mut self) -> DateTime<Utc> {
-        let start = Utc
-            .with_ymd_and_hms(2020, 9, 27, 4, 0, 0)
+    fn start() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2020, 9, 27, 4, 0, 0)
             .single()
-            .unwrap_or(DateTime::UNIX_EPOCH);
-        start + Duration::minutes(self.rng.i64(0..(45 * 24 * 60)))
+            .unwrap_or(DateTime::UNIX_EPOCH)
     }
 
-    fn war_paragraphs(&mut self) -> (String, Vec<String>) {
-        let place = *self.pick(PLACES);
-        let (reporter, _) = *self.pick(REPORTERS);
-        let killed = self.rng.u32(1..60);
-        let wounded = killed * self.rng.u32(2..5);
-        let toll = self.rng.u32(100..2500);
+    // The item's place in the stream, up to six hours either way.
+    fn when(&mut self) -> DateTime<Utc> {
+        let seconds = (self.next as i64).saturating_mul(86_400) / self.items_per_day.max(1) as i64;
+        Self::start() + Duration::seconds(seconds) + Duration::minutes(self.rng.i64(-360..=360))
+    }
+
+    fn war_paragraphs(&mut self, published: DateTime<Utc>) -> (String, Vec<String>) {
+        let place_index = self.rng.usize(..PLACES.len());
+        let place = PLACES[place_index];
+        let reporter_index = self.rng.usize(..REPORTERS.len());
+        let (reporter, _) = REPORTERS[reporter_index];
+        let hours = (published - Self::start()).num_hours().max(0) as u64;
+        let (day, half) = (hours / 24, hours % 24 / 12);
+        // The same strike is reported with the same numbers; a reporter's total grows each
+        // half-day.
+        let strike = mix(place_index as u64 * 1_000_003 + day);
+        let killed = 1 + (strike % 59) as u32;
+        let wounded = killed * (2 + (strike / 59 % 3) as u32);
+        let toll = 100 + (reporter_index as u64 * 37) + day * 14 + half * 6;
         let other = *self.pick(PLACES);
         let kind = self.rng.u8(0..4);
         let title = match kind {
@@ -141,8 +171,9 @@ impl Generator {
     pub fn item(&mut self) -> Item {
         self.next += 1;
         let war = self.rng.f64() < self.war_share;
+        let published = self.when();
         let (title, paras) = if war {
-            self.war_paragraphs()
+            self.war_paragraphs(published)
         } else {
             self.ordinary_paragraphs()
         };
@@ -155,7 +186,7 @@ impl Generator {
             ),
             title,
             html: paras.iter().map(|p| format!("<p>{p}</p>")).collect(),
-            published: self.when(),
+            published,
             war,
         }
     }
@@ -188,6 +219,14 @@ impl Generator {
         out.push_str("</channel></rss>\n");
         out
     }
+}
+
+// splitmix64: a number per (place, day) that looks random and is always the same.
+fn mix(x: u64) -> u64 {
+    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

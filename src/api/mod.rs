@@ -591,11 +591,13 @@ fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
     )
 }
 
-/// `/v1/citations?figure=KEY&as_of=&offset=&limit=`
+/// `/v1/citations?figure=KEY&as_of=&offset=&limit=` (a casualty figure's citations) or
+/// `?claims=KEY` (a claim group's claims).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CitationsQuery {
-    figure: String,
+    figure: Option<String>,
+    claims: Option<String>,
     as_of: Option<String>,
     offset: Option<u64>,
     limit: Option<usize>,
@@ -604,16 +606,12 @@ pub struct CitationsQuery {
 /// The most citations one page carries.
 pub const CITATIONS_MAX_LIMIT: usize = 1000;
 
-// One page of a figure's citations, from the kept state.
+// One page of a figure's citations or a claim group's claims, from the kept state.
 async fn citations(
     State(s): State<ApiState>,
     q: Result<Query<CitationsQuery>, QueryRejection>,
-) -> Result<Json<projection::casualties::kept::CitationPage>, ApiError> {
+) -> Result<Response, ApiError> {
     let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
-    let key: projection::casualties::FigureKey = q
-        .figure
-        .parse()
-        .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
     let date = date_param("as_of", q.as_of.as_deref())?;
     let limit = q.limit.unwrap_or(50);
     if limit == 0 || limit > CITATIONS_MAX_LIMIT {
@@ -623,26 +621,50 @@ async fn citations(
         ));
     }
     let offset = q.offset.unwrap_or(0);
-    let lookup = key.clone();
-    let page = tokio::task::spawn_blocking(move || {
-        let facts = s.store.facts(s.projector.fingerprint())?;
-        projection::casualties::kept::citations(&facts, &lookup, date, offset, limit)
-    })
-    .await
-    .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the lookup failed: {e}")))?
-    .map_err(|e| {
-        ApiError(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            format!("reading the projection: {e}"),
-        )
-    })?;
-    page.map(Json).ok_or_else(|| {
-        let when = date.map(|d| format!(" as of {d}")).unwrap_or_default();
-        ApiError(
-            StatusCode::NOT_FOUND,
-            format!("no figure {key}{when}; `frontline casualties --json` gives each figure's key"),
-        )
-    })
+    let when = date.map(|d| format!(" as of {d}")).unwrap_or_default();
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    match (q.figure, q.claims) {
+        (Some(figure), None) => {
+            let key: projection::casualties::FigureKey = figure
+                .parse()
+                .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
+            let lookup = key.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                let facts = s.store.facts(s.projector.fingerprint())?;
+                projection::casualties::kept::citations(&facts, &lookup, date, offset, limit)
+            })
+            .await
+            .map_err(|e| internal(format!("the lookup failed: {e}")))?
+            .map_err(|e| internal(format!("reading the projection: {e}")))?;
+            page.map(|p| Json(p).into_response()).ok_or_else(|| {
+                ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no figure {key}{when}; `frontline casualties --json` gives each figure's key"),
+                )
+            })
+        }
+        (None, Some(group)) => {
+            projection::mentions::parse_claim_group_key(&group).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+            let lookup = group.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                let facts = s.store.facts(s.projector.fingerprint())?;
+                projection::mentions::kept::claim_page(&facts, &lookup, date, offset, limit)
+            })
+            .await
+            .map_err(|e| internal(format!("the lookup failed: {e}")))?
+            .map_err(|e| internal(format!("reading the projection: {e}")))?;
+            page.map(|p| Json(p).into_response()).ok_or_else(|| {
+                ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no claim group {group}{when}; `frontline claims --json` gives each group's key"),
+                )
+            })
+        }
+        _ => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "give one of figure=KEY (a casualty figure) or claims=KEY (a claim group)".into(),
+        )),
+    }
 }
 
 fn json_bytes(body: axum::body::Bytes) -> Response {

@@ -5,7 +5,7 @@
 //! Exit status: 0 success, 1 a check found problems (`verify`), 2 an error.
 
 pub mod articles;
-pub mod casualties;
+pub mod citations;
 pub mod client;
 pub mod dryrun;
 pub mod events;
@@ -71,7 +71,7 @@ pub enum Command {
     /// Show the facts the extractor finds in one article's text
     Extract(extract::Args),
     /// Casualties per side, group and outcome, by whose count, with sources; a figure's citations
-    Casualties(casualties::Args),
+    Casualties(citations::Args),
     /// Truces: brokers, effective time, status, violations, with sources
     Ceasefire(state::ViewArgs),
     /// Places: who holds them or whether they are contested, with sources
@@ -97,8 +97,8 @@ pub enum Command {
     Actors(state::ViewArgs),
     /// Places in the news: mentions, articles, first and last seen, coordinates
     Locations(state::ViewArgs),
-    /// Accusations and denials, by whom against whom, with sources
-    Claims(state::ViewArgs),
+    /// Accusations and denials, by whom against whom, with sources; a group's claims
+    Claims(citations::Args),
     /// Rebuild the projections from the whole log
     Rebuild(rebuild::Args),
     /// Every configured feed with its health, last success, last error and counts
@@ -138,7 +138,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Events(args) => events::run(args, &ctx),
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Extract(args) => extract::run(args, &ctx),
-        Command::Casualties(args) => casualties::run(args, &ctx),
+        Command::Casualties(args) => citations::run(View::Casualties, args, &ctx),
         Command::Ceasefire(args) => state::show_view(&ctx, View::Ceasefire, &args),
         Command::Control(args) => state::show_view(&ctx, View::Control, &args),
         Command::Status(args) => status(&ctx, &args),
@@ -167,7 +167,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Show(args) => articles::run_show(args, &ctx),
         Command::Actors(args) => state::show_view(&ctx, View::Actors, &args),
         Command::Locations(args) => state::show_view(&ctx, View::Locations, &args),
-        Command::Claims(args) => state::show_view(&ctx, View::Claims, &args),
+        Command::Claims(args) => citations::run(View::Claims, args, &ctx),
         Command::Timeline(args) => state::show_view(&ctx, View::Timeline, &args),
         Command::Rebuild(args) => rebuild::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),

@@ -19,7 +19,8 @@ use crate::projection::casualties::CasualtySummary;
 use crate::projection::casualties::kept::CitationPage;
 use crate::projection::ceasefire::{CeasefireView, TruceStatus};
 use crate::projection::control::ControlView;
-use crate::projection::mentions::{ClaimsView, PresenceView};
+use crate::projection::mentions::kept::ClaimPage;
+use crate::projection::mentions::{ClaimsSummary, PresenceView};
 use crate::projection::timeline::TimelineView;
 use crate::projection::views::Answer;
 use crate::projection::{AsOf, Citation};
@@ -274,6 +275,9 @@ pub fn answer(a: &Answer) -> String {
 // terminal at any store size.
 const SERIES_SHOWN: usize = 6;
 const INCIDENTS_SHOWN: usize = 10;
+const GROUPS_SHOWN: usize = 20;
+const REPORTS_SHOWN: usize = 5;
+const ENTRIES_SHOWN: usize = 40;
 
 /// The casualties summary as tables: headlines, each reporter's latest figure, recent incidents.
 pub fn casualties(v: &CasualtySummary) -> String {
@@ -410,19 +414,7 @@ pub fn citation_page(p: &CitationPage) -> String {
     if t.row_count() > 0 {
         let _ = writeln!(s, "{t}");
     }
-    let end = p.offset + p.citations.len() as u64;
-    let _ = writeln!(
-        s,
-        "{}–{} of {}{}",
-        if p.citations.is_empty() { p.offset } else { p.offset + 1 },
-        end,
-        p.total,
-        if end < p.total {
-            format!("; next: --offset {end}")
-        } else {
-            String::new()
-        }
-    );
+    s.push_str(&page_line(p.offset, p.citations.len(), p.total));
     s
 }
 
@@ -462,8 +454,11 @@ pub fn ceasefire(v: &CeasefireView) -> String {
     }
     let _ = writeln!(s, "{t}");
     let mut t = table(&["truce", "date", "status", "by", "source", "sentence"]);
+    let mut earlier = 0;
     for truce in &v.truces {
-        for h in &truce.history {
+        let cut = truce.history.len().saturating_sub(REPORTS_SHOWN);
+        earlier += cut;
+        for h in &truce.history[cut..] {
             t.add_row(vec![
                 truce.id.clone(),
                 h.citation.published.format("%Y-%m-%d").to_string(),
@@ -474,7 +469,10 @@ pub fn ceasefire(v: &CeasefireView) -> String {
             ]);
         }
     }
-    let _ = writeln!(s, "\nReports\n{t}");
+    let _ = writeln!(s, "\nLatest reports of each truce\n{t}");
+    if earlier > 0 {
+        let _ = writeln!(s, "… {earlier} earlier reports (--json lists them all)");
+    }
     s
 }
 
@@ -527,7 +525,11 @@ pub fn timeline(v: &TimelineView) -> String {
         return s;
     }
     let mut t = table(&["date", "kind", "what", "source"]);
-    for e in &v.entries {
+    let cut = v.entries.len().saturating_sub(ENTRIES_SHOWN);
+    if cut > 0 {
+        let _ = writeln!(s, "… {cut} earlier entries (--json lists them all)");
+    }
+    for e in &v.entries[cut..] {
         t.add_row(vec![
             e.date.format("%Y-%m-%d %H:%M").to_string(),
             e.kind.to_string(),
@@ -547,7 +549,7 @@ pub fn presence(title: &str, v: &PresenceView) -> String {
         return s;
     }
     let mut t = table(&["id", "name", "mentions", "articles", "first seen", "last seen"]);
-    for p in &v.entries {
+    for p in v.entries.iter().take(GROUPS_SHOWN) {
         t.add_row(vec![
             p.id.clone(),
             p.name.clone(),
@@ -558,34 +560,82 @@ pub fn presence(title: &str, v: &PresenceView) -> String {
         ]);
     }
     let _ = writeln!(s, "{t}");
+    let more = v.entries.len().saturating_sub(GROUPS_SHOWN);
+    if more > 0 {
+        let _ = writeln!(s, "… {more} more (--json lists them all)");
+    }
     s
 }
 
 /// Accusations and denials as a table, one row per claim.
-pub fn claims(v: &ClaimsView) -> String {
+pub fn claims(v: &ClaimsSummary) -> String {
     let mut s = format!("Claims, {}\n", as_of_line(&v.as_of));
     if v.groups.is_empty() {
         s.push_str("no accusations or denials yet\n");
         return s;
     }
-    let mut t = table(&["kind", "by", "against", "about", "date", "source"]);
-    for g in &v.groups {
-        for (about, c) in &g.items {
-            t.add_row(vec![
-                serde_json::to_value(g.kind)
-                    .ok()
-                    .and_then(|k| k.as_str().map(String::from))
-                    .unwrap_or_default(),
-                g.by.clone(),
-                g.against.clone().unwrap_or_else(|| "-".into()),
-                about.clone(),
-                c.published.format("%Y-%m-%d").to_string(),
-                c.feed.clone(),
-            ]);
-        }
+    let mut t = table(&["kind", "by", "against", "claims", "latest about", "date", "source"]);
+    for g in v.groups.iter().take(GROUPS_SHOWN) {
+        let latest = g.recent.last();
+        t.add_row(vec![
+            g.kind.to_string(),
+            g.by.clone(),
+            g.against.clone().unwrap_or_else(|| "-".into()),
+            g.claims.to_string(),
+            latest.map(|(about, _)| about.clone()).unwrap_or_default(),
+            latest
+                .map(|(_, c)| c.published.format("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            latest.map(|(_, c)| c.feed.clone()).unwrap_or_default(),
+        ]);
     }
     let _ = writeln!(s, "{t}");
+    let more = v.groups.len().saturating_sub(GROUPS_SHOWN);
+    if more > 0 {
+        let _ = writeln!(s, "… {more} more groups (--json lists them all)");
+    }
+    let _ = writeln!(
+        s,
+        "Every claim of a group: frontline claims --citations KIND:BY:AGAINST (keys in --json)"
+    );
     s
+}
+
+/// One page of a claim group's claims.
+pub fn claim_page(p: &ClaimPage) -> String {
+    let when = p.as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
+    let mut s = format!("Claims of {}{when}\n", p.group);
+    let mut t = table(&["#", "published", "feed", "about", "sentence"]);
+    for (i, (about, c)) in p.claims.iter().enumerate() {
+        t.add_row(vec![
+            (p.offset + i as u64 + 1).to_string(),
+            c.published.format("%Y-%m-%d %H:%M").to_string(),
+            c.feed.clone(),
+            about.clone(),
+            c.sentence.clone(),
+        ]);
+    }
+    if t.row_count() > 0 {
+        let _ = writeln!(s, "{t}");
+    }
+    s.push_str(&page_line(p.offset, p.claims.len(), p.total));
+    s
+}
+
+// "1–20 of 45; next: --offset 20"
+fn page_line(offset: u64, shown: usize, total: u64) -> String {
+    let end = offset + shown as u64;
+    format!(
+        "{}–{} of {}{}\n",
+        if shown == 0 { offset } else { offset + 1 },
+        end,
+        total,
+        if end < total {
+            format!("; next: --offset {end}")
+        } else {
+            String::new()
+        }
+    )
 }
 
 /// The daemon's status: a summary line, then one row per feed.

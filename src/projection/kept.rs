@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::store::StoreError;
 
@@ -215,6 +215,68 @@ impl Key {
     pub fn bytes(self) -> Vec<u8> {
         self.0
     }
+
+    /// The first `n` string parts of a key made by `Key::new(table).str(..)...`; none if it is
+    /// not such a key.
+    pub fn parts(key: &[u8], n: usize) -> Option<Vec<String>> {
+        let rest = key.strip_prefix(ROOT)?;
+        let slash = rest.iter().position(|&b| b == b'/')?;
+        let mut rest = &rest[slash + 1..];
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let mut part = Vec::new();
+            loop {
+                match rest {
+                    [0, 1, tail @ ..] => {
+                        rest = tail;
+                        break;
+                    }
+                    [0, 0xFF, tail @ ..] => {
+                        part.push(0);
+                        rest = tail;
+                    }
+                    [b, tail @ ..] if *b != 0 => {
+                        part.push(*b);
+                        rest = tail;
+                    }
+                    _ => return None,
+                }
+            }
+            out.push(String::from_utf8(part).ok()?);
+        }
+        Some(out)
+    }
+}
+
+/// The first instant after `date` (UTC): keys of entries published on or before `date` sort
+/// below `prefix.instant(day_after(date))`.
+pub fn day_after(date: NaiveDate) -> DateTime<Utc> {
+    date.succ_opt()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc())
+}
+
+/// Per-day counts (by publication day, UTC), in day order: what "as of DATE" sums.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Days(pub Vec<(NaiveDate, u64)>);
+
+impl Days {
+    /// Adds `n` on `day`.
+    pub fn add(&mut self, day: NaiveDate, n: u64) {
+        match self.0.binary_search_by_key(&day, |(d, _)| *d) {
+            Ok(i) => self.0[i].1 += n,
+            Err(i) => self.0.insert(i, (day, n)),
+        }
+    }
+
+    /// The total on or before `date` (everything for `None`).
+    pub fn until(&self, date: Option<NaiveDate>) -> u64 {
+        self.0
+            .iter()
+            .filter(|(d, _)| date.is_none_or(|date| *d <= date))
+            .map(|(_, n)| n)
+            .sum()
+    }
 }
 
 /// Decodes JSON kept by a view, naming the key when it does not decode.
@@ -275,6 +337,16 @@ mod tests {
                 .bytes()
         };
         assert!(t(-5) < t(0) && t(0) < t(7));
+    }
+
+    #[test]
+    fn a_key_gives_its_string_parts_back() {
+        let k = Key::new("t").str("a\0b").str("").str("c").u64(7).bytes();
+        assert_eq!(
+            Key::parts(&k, 3),
+            Some(vec!["a\0b".to_string(), String::new(), "c".to_string()])
+        );
+        assert_eq!(Key::parts(b"k/t/abc", 1), None);
     }
 
     #[test]

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::kept::{Overlay, Writes};
-use super::{Analysed, ArticleFacts, FactStore, analyse, casualties, fingerprint, fold_in};
+use super::{Analysed, ArticleFacts, FactStore, analyse, casualties, fingerprint, fold_in, mentions};
 use crate::event::StoredEvent;
 use crate::extract::Lexicon;
 use crate::matcher::MatcherError;
@@ -91,7 +91,7 @@ pub fn catch_up_paged(
     let head = log.head()?;
     let start = facts.checkpoint()?;
     let mut checkpoint = start;
-    let mut pending: Option<(Vec<ArticleFacts>, Writes, u64)> = None;
+    let mut pending: Option<(Changes, u64)> = None;
     let mut page = if start < head {
         log.read_after(start, page_size)?
     } else {
@@ -100,9 +100,9 @@ pub fn catch_up_paged(
     while let Some(last) = page.last() {
         let last_seq = last.header.seq;
         let (analysed, committed, next) = std::thread::scope(|scope| {
-            let commit = pending.take().map(|(articles, writes, seq)| {
-                scope.spawn(move || facts.commit(&articles, &writes, seq).map(|()| seq))
-            });
+            let commit = pending
+                .take()
+                .map(|(changes, seq)| scope.spawn(move || commit(facts, changes, seq).map(|()| seq)));
             let next = (last_seq < head).then(|| scope.spawn(move || log.read_after(last_seq, page_size)));
             let analysed = analyse_page(&page, &projector.lex);
             (analysed, commit.map(joined).transpose(), next.map(joined).transpose())
@@ -124,16 +124,26 @@ pub fn catch_up_paged(
             };
             changed.insert(stream.clone(), fold_in(state, event, a));
         }
-        let writes = fold_views(facts, &before, &changed)?;
-        pending = Some((changed.into_values().collect(), writes, last_seq));
+        pending = Some(((before, changed), last_seq));
         checkpoint = last_seq;
         page = next?.unwrap_or_default();
     }
-    if let Some((articles, writes, seq)) = pending {
-        facts.commit(&articles, &writes, seq)?;
+    if let Some((changes, seq)) = pending {
+        commit(facts, changes, seq)?;
         progress(seq - start, head - start);
     }
     Ok(checkpoint - start)
+}
+
+// A page's changed articles: their states before the page, and after it.
+type Changes = (BTreeMap<String, Option<ArticleFacts>>, BTreeMap<String, ArticleFacts>);
+
+// Folds a page's changed articles into the kept views and commits both with the checkpoint. Runs
+// beside the next page's extraction; it reads the kept state the previous commit left.
+fn commit(facts: &dyn FactStore, (before, changed): Changes, seq: u64) -> Result<(), StoreError> {
+    let writes = fold_views(facts, &before, &changed)?;
+    let articles: Vec<ArticleFacts> = changed.into_values().collect();
+    facts.commit(&articles, &writes, seq)
 }
 
 // The kept view state's changes for a page: each changed article, with its state before the page,
@@ -149,6 +159,7 @@ fn fold_views(
         .collect();
     let mut overlay = Overlay::new(facts);
     casualties::kept::fold_page(&mut overlay, &changes)?;
+    mentions::kept::fold_page(&mut overlay, &changes)?;
     Ok(overlay.writes)
 }
 

@@ -47,8 +47,8 @@ pub enum Answer {
     Actors(mentions::PresenceView),
     /// `locations`.
     Locations(mentions::PresenceView),
-    /// `claims`.
-    Claims(mentions::ClaimsView),
+    /// `claims`: the summary (a group's claims are paged apart).
+    Claims(mentions::ClaimsSummary),
 }
 
 impl View {
@@ -79,13 +79,18 @@ impl View {
     /// Whether `at` is answered from the kept state (else from a fold of every article's facts,
     /// which reads the whole projection).
     pub fn is_kept(self, at: AsOf) -> bool {
-        at.seq.is_none() && matches!(self, View::Casualties)
+        at.seq.is_none() && matches!(self, View::Casualties | View::Actors | View::Locations | View::Claims)
     }
 
     /// The answer from the kept state; only for questions `is_kept` accepts.
     pub fn from_kept(self, read: &dyn KeptRead, profile: &Profile, at: AsOf) -> Result<Answer, StoreError> {
         match self {
             View::Casualties => casualties::kept::summary(read, profile, at.date).map(Answer::Casualties),
+            View::Actors => mentions::kept::presence(read, mentions::kept::Kind::Actors, at).map(Answer::Actors),
+            View::Locations => {
+                mentions::kept::presence(read, mentions::kept::Kind::Locations, at).map(Answer::Locations)
+            }
+            View::Claims => mentions::kept::claims(read, at).map(Answer::Claims),
             other => Err(StoreError::Engine {
                 context: format!("answering {}", other.name()),
                 message: "this view has no kept state yet".into(),
@@ -102,7 +107,7 @@ impl View {
             View::Timeline => Answer::Timeline(timeline::view(articles, profile, at)),
             View::Actors => Answer::Actors(mentions::actors(articles, at)),
             View::Locations => Answer::Locations(mentions::locations(articles, at)),
-            View::Claims => Answer::Claims(mentions::claims(articles, at)),
+            View::Claims => Answer::Claims(mentions::claims_summary(articles, at)),
         }
     }
 

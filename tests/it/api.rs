@@ -261,6 +261,21 @@ fn the_api_serves_status_and_views_and_answers_bad_requests_with_json_errors() {
     assert!(body["error"].as_str().unwrap().contains("no figure"), "{body}");
     let (code, body) = get(&socket, &format!("/v1/citations?figure={key}&limit=0"));
     assert_eq!(code, 400, "{body}");
+    // A claim group's claims, the same way.
+    let (_, claims) = get(&socket, "/v1/claims");
+    let group = claims["groups"][0]["key"].as_str().unwrap().to_string();
+    let (code, page) = get(&socket, &format!("/v1/citations?claims={group}"));
+    assert_eq!(code, 200, "{page}");
+    assert_eq!(page["total"], claims["groups"][0]["claims"], "{page}");
+    assert_eq!(
+        page["claims"].as_array().map(Vec::len),
+        claims["groups"][0]["claims"].as_u64().map(|n| n as usize)
+    );
+    let (code, body) = get(&socket, "/v1/citations?claims=rumour:x:y");
+    assert_eq!(code, 400, "{body}");
+    assert!(body["error"].as_str().unwrap().contains("accusation, denial"), "{body}");
+    let (code, body) = get(&socket, "/v1/citations");
+    assert_eq!(code, 400, "{body}");
     let (code, body) = get(&socket, "/v1/ceasefire?color=blue");
     assert_eq!(code, 400, "{body}");
     assert!(body["error"].as_str().unwrap().contains("color"), "{body}");

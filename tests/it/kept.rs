@@ -9,7 +9,8 @@ use std::sync::Arc;
 use frontline::article::Article;
 use frontline::profile::Profile;
 use frontline::projection::casualties::{self, FigureKey};
-use frontline::projection::{AsOf, FactStore, Projector, catch_up, catch_up_paged};
+use frontline::projection::views::View;
+use frontline::projection::{AsOf, FactStore, Projector, catch_up, catch_up_paged, mentions};
 use frontline::store::{Appender, EventLog, SledStore};
 use frontline::units::ByteSize;
 use proptest::prelude::*;
@@ -40,28 +41,34 @@ fn kept_entries(facts: &dyn FactStore) -> BTreeMap<Vec<u8>, Vec<u8>> {
     out
 }
 
-/// The kept casualties summary on `date` against the oracle's, as JSON (with a readable diff).
-fn check_casualties(facts: &dyn FactStore, profile: &Profile, date: Option<chrono::NaiveDate>) -> Result<(), String> {
+/// Every kept view's answer on `date` against the fold's, as JSON (with a readable diff).
+fn check_views(facts: &dyn FactStore, profile: &Profile, date: Option<chrono::NaiveDate>) -> Result<(), String> {
     let articles = facts.all().unwrap();
-    let oracle = casualties::summary(&articles, profile, AsOf { date, seq: None });
-    let kept = casualties::kept::summary(facts, profile, date).unwrap();
-    let (o, k) = (
-        serde_json::to_value(&oracle).unwrap(),
-        serde_json::to_value(&kept).unwrap(),
-    );
-    if o == k {
-        Ok(())
-    } else {
-        Err(format!(
-            "kept casualties differ from the fold on {date:?}\n--- fold\n{}\n--- kept\n{}",
-            serde_json::to_string_pretty(&o).unwrap(),
-            serde_json::to_string_pretty(&k).unwrap()
-        ))
+    let at = AsOf { date, seq: None };
+    for view in View::ALL {
+        if !view.is_kept(at) {
+            continue;
+        }
+        let oracle = view.from_fold(&articles, profile, at);
+        let kept = view.from_kept(facts, profile, at).unwrap();
+        let (o, k) = (
+            serde_json::to_value(&oracle).unwrap(),
+            serde_json::to_value(&kept).unwrap(),
+        );
+        if o != k {
+            return Err(format!(
+                "kept {} differs from the fold on {date:?}\n--- fold\n{}\n--- kept\n{}",
+                view.name(),
+                serde_json::to_string_pretty(&o).unwrap(),
+                serde_json::to_string_pretty(&k).unwrap()
+            ));
+        }
     }
+    Ok(())
 }
 
 #[test]
-fn the_kept_casualties_equal_the_fold_now_and_on_several_dates() {
+fn every_kept_view_equals_the_fold_now_and_on_several_dates() {
     let dir = tempfile::tempdir().unwrap();
     let profile = shipped_profile();
     let store = store_with(dir.path(), fixture_articles());
@@ -69,7 +76,7 @@ fn the_kept_casualties_equal_the_fold_now_and_on_several_dates() {
     let facts = store.facts(projector.fingerprint()).unwrap();
     catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
     for date in dates() {
-        check_casualties(&facts, &profile, date).unwrap();
+        check_views(&facts, &profile, date).unwrap();
     }
     // The comparison is not vacuous: the fixture war has tallies, headlines and incidents, and
     // they change over time.
@@ -83,6 +90,13 @@ fn the_kept_casualties_equal_the_fold_now_and_on_several_dates() {
     );
     let before_war = casualties::kept::summary(&facts, &profile, Some("2020-09-26".parse().unwrap())).unwrap();
     assert!(before_war.tallies.is_empty() && before_war.incidents == 0);
+    let at = AsOf::default();
+    let claims = mentions::kept::claims(&facts, at).unwrap();
+    assert!(claims.groups.len() >= 2, "{claims:?}");
+    let places = mentions::kept::presence(&facts, mentions::kept::Kind::Locations, at).unwrap();
+    assert!(places.entries.len() >= 5 && places.entries.iter().all(|p| p.lat.is_some()));
+    let actors = mentions::kept::presence(&facts, mentions::kept::Kind::Actors, at).unwrap();
+    assert!(actors.entries.len() >= 5 && actors.entries.iter().all(|p| p.lat.is_none()));
 }
 
 /// Appends `order`, catching up after every `chunk` appends with pages of `page` events.
@@ -184,7 +198,7 @@ proptest! {
         let profile = shipped_profile();
         let facts = store.facts(projector.fingerprint()).unwrap();
         for date in dates() {
-            if let Err(e) = check_casualties(&facts, &profile, date) {
+            if let Err(e) = check_views(&facts, &profile, date) {
                 return Err(TestCaseError::fail(e));
             }
         }

@@ -5,8 +5,10 @@
 //! checkpoint in one atomic batch):
 //! - `cc`: every citation of every figure, in citation order under its figure (paged by
 //!   `citations`, and read for "as of DATE" when a figure's latest citations are newer);
-//! - `cf`: per figure, what its first citation said, how many articles state it, how many per
-//!   publication day, and its most recent citations (`FigureRecord`), grouped by tally;
+//! - `cf`: per figure, what its first citation said, how many articles state it and how many
+//!   per publication day (`FigureRecord`, small: a tally's summary reads all of its figures),
+//!   grouped by tally; `cr`: its most recent citations (read only for the figures a summary
+//!   shows);
 //! - `ct`: per tally, its summary as of now;
 //! - `cx` and `ci`: per incident, its figures and the day it was first reported, and its summary
 //!   as of now; `cn`: how many incidents there are.
@@ -18,32 +20,30 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CasualtySummary, Cited, FigureFacts, FigureKey, IncidentKey, RECENT, RECENT_INCIDENTS, build_incident, build_tally,
-    figure_key, sort_tallies, summarize_incident, summarize_tally, tally_of,
+    CasualtySummary, Cited, FigureFacts, FigureKey, FirstCited, IncidentKey, RECENT, RECENT_INCIDENTS, TallySummary,
+    build_incident, build_tally, figure_key, sort_tallies, summarize_incident, summarize_tally, tally_of,
 };
 use crate::extract::{Group, Outcome, Scope};
 use crate::profile::Profile;
-use crate::projection::kept::{self, KeptRead, Key, Overlay};
+use crate::projection::kept::{self, Days, KeptRead, Key, Overlay};
 use crate::projection::{ArticleFacts, Citation, Selected};
 use crate::store::StoreError;
 
-/// What is kept per figure.
+/// What is kept per figure (its most recent citations are kept apart, under `cr`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FigureRecord {
     /// Which figure.
     pub key: FigureKey,
     /// What its first citation said.
-    pub first: Cited,
+    pub first: FirstCited,
     /// How many citations state it.
     pub cited: u64,
-    /// Citations per publication day (UTC), by day: "as of DATE" counts without reading them.
-    pub days: Vec<(NaiveDate, u64)>,
-    /// The most recent `RECENT` citations, oldest first.
-    pub recent: Vec<Citation>,
+    /// Citations per publication day (UTC): "as of DATE" counts without reading them.
+    pub days: Days,
 }
 
 /// What is kept per incident besides its summary: its figures and the day it was first reported.
@@ -72,6 +72,10 @@ fn record_key(f: &FigureKey) -> Vec<u8> {
     figure_parts(Key::new("cf"), f).bytes()
 }
 
+fn recent_key(f: &FigureKey) -> Vec<u8> {
+    figure_parts(Key::new("cr"), f).bytes()
+}
+
 fn citations_prefix(f: &FigureKey) -> Vec<u8> {
     figure_parts(Key::new("cc"), f).bytes()
 }
@@ -87,11 +91,7 @@ fn citation_key(f: &FigureKey, c: &Citation) -> Vec<u8> {
 
 // Citations of `f` published on or before `date`: those below this key.
 fn citations_upper(f: &FigureKey, date: NaiveDate) -> Vec<u8> {
-    let next = date
-        .succ_opt()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map_or(DateTime::<Utc>::MAX_UTC, |t| t.and_utc());
-    figure_parts(Key::new("cc"), f).instant(next).bytes()
+    figure_parts(Key::new("cc"), f).instant(kept::day_after(date)).bytes()
 }
 
 fn summary_key(party: &Option<String>, group: Group, outcome: Outcome) -> Vec<u8> {
@@ -159,20 +159,29 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
     let mut tallies = BTreeSet::new();
     let mut incidents: BTreeMap<IncidentKey, Vec<(FigureKey, bool)>> = BTreeMap::new();
     for (fk, touch) in touched {
-        let rkey = record_key(&fk);
+        let (rkey, ckey) = (record_key(&fk), recent_key(&fk));
         let old: Option<FigureRecord> = kept::get(o, &rkey)?;
         let new = match (&old, touch.removed) {
             // A retraction may take the first or a recent citation: read them all again.
             (_, true) | (None, false) => rescan(o, &fk)?,
-            (Some(rec), false) => Some(merged(rec.clone(), touch.added)),
+            (Some(rec), false) => {
+                let recent: Vec<Citation> = kept::get(o, &ckey)?.unwrap_or_default();
+                Some(merged(rec.clone(), recent, touch.added))
+            }
         };
         match &new {
-            Some(r) => o.writes.put(rkey, kept::encode(r)),
-            None => o.writes.delete(rkey),
+            Some((r, recent)) => {
+                o.writes.put(rkey, kept::encode(r));
+                o.writes.put(ckey, kept::encode(recent));
+            }
+            None => {
+                o.writes.delete(rkey);
+                o.writes.delete(ckey);
+            }
         }
         if fk.scope == Scope::Incident {
-            let was = old.map(|r| IncidentKey::of(&facts_now(r)));
-            let is = new.map(|r| IncidentKey::of(&facts_now(r)));
+            let was = old.map(|r| incident_of(&r));
+            let is = new.map(|(r, _)| incident_of(&r));
             if let Some(w) = was {
                 incidents.entry(w).or_default().push((fk.clone(), false));
             }
@@ -193,7 +202,8 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         if figures.is_empty() {
             o.writes.delete(key);
         } else {
-            o.writes.put(key, kept::encode(&summarize_tally(build_tally(&figures))));
+            let summary = with_recent(o, summarize_tally(build_tally(&figures)), None)?;
+            o.writes.put(key, kept::encode(&summary));
         }
     }
 
@@ -214,7 +224,9 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         let mut facts = Vec::new();
         for fk in &members {
             if let Some(r) = kept::get::<FigureRecord>(o, &record_key(fk))? {
-                facts.push(facts_now(r));
+                let mut f = facts_now(r);
+                f.citations = kept::get(o, &recent_key(fk))?.unwrap_or_default();
+                facts.push(f);
             }
         }
         if facts.is_empty() {
@@ -226,7 +238,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         count += i64::from(!existed);
         let available_from = facts
             .iter()
-            .map(|f| f.first.citation.published.date_naive())
+            .map(|f| f.first.published.date_naive())
             .min()
             .unwrap_or(ik.date);
         let index = IncidentIndex {
@@ -246,90 +258,114 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
     Ok(())
 }
 
-// A figure's record from its citations as kept (none left: no record).
-fn rescan(read: &dyn KeptRead, fk: &FigureKey) -> Result<Option<FigureRecord>, StoreError> {
+fn incident_of(r: &FigureRecord) -> IncidentKey {
+    IncidentKey::of(&FigureFacts {
+        key: r.key.clone(),
+        first: r.first.clone(),
+        cited: 0,
+        citations: Vec::new(),
+    })
+}
+
+// A figure's record and most recent citations from its citations as kept (none left: none).
+fn rescan(read: &dyn KeptRead, fk: &FigureKey) -> Result<Option<(FigureRecord, Vec<Citation>)>, StoreError> {
     let cited: Vec<(Vec<u8>, Cited)> = kept::scan_all(read, &citations_prefix(fk))?;
     let mut it = cited.into_iter().map(|(_, c)| c);
     let Some(first) = it.next() else {
         return Ok(None);
     };
-    Ok(Some(merged(
-        FigureRecord {
-            key: fk.clone(),
-            cited: 1,
-            days: vec![(first.citation.published.date_naive(), 1)],
-            recent: vec![first.citation.clone()],
-            first,
-        },
-        it.collect(),
-    )))
+    let record = FigureRecord {
+        key: fk.clone(),
+        cited: 1,
+        days: Days(vec![(first.citation.published.date_naive(), 1)]),
+        first: FirstCited::from(&first),
+    };
+    Ok(Some(merged(record, vec![first.citation], it.collect())))
 }
 
-// `rec` with more citations (none of them already in it), in canonical form.
-fn merged(mut rec: FigureRecord, added: Vec<Cited>) -> FigureRecord {
-    let mut days: BTreeMap<NaiveDate, u64> = rec.days.into_iter().collect();
+// `rec` and its most recent citations with more citations (none of them already in it), in
+// canonical form.
+fn merged(mut rec: FigureRecord, mut recent: Vec<Citation>, added: Vec<Cited>) -> (FigureRecord, Vec<Citation>) {
     for c in added {
         rec.cited += 1;
-        *days.entry(c.citation.published.date_naive()).or_default() += 1;
-        rec.recent.push(c.citation.clone());
-        if c.citation < rec.first.citation {
-            rec.first = c;
+        rec.days.add(c.citation.published.date_naive(), 1);
+        let at = (c.citation.published, &c.citation.stream, c.citation.span);
+        if at < (rec.first.published, &rec.first.stream, rec.first.span) {
+            rec.first = FirstCited::from(&c);
         }
+        recent.push(c.citation);
     }
-    rec.days = days.into_iter().collect();
-    rec.recent.sort();
-    let cut = rec.recent.len().saturating_sub(RECENT);
-    rec.recent.drain(..cut);
-    rec
+    recent.sort();
+    let cut = recent.len().saturating_sub(RECENT);
+    recent.drain(..cut);
+    (rec, recent)
 }
 
+// A figure's facts without its citations (a summary adds those of the figures it shows).
 fn facts_now(r: FigureRecord) -> FigureFacts {
     FigureFacts {
         key: r.key,
         first: r.first,
         cited: r.cited,
-        citations: r.recent,
+        citations: Vec::new(),
     }
 }
 
 // The figure as it stood on `date`: none if no article stating it was published by then.
-fn facts_at(read: &dyn KeptRead, r: FigureRecord, date: NaiveDate) -> Result<Option<FigureFacts>, StoreError> {
-    if r.first.citation.published.date_naive() > date {
-        return Ok(None);
+fn facts_at(r: FigureRecord, date: NaiveDate) -> Option<FigureFacts> {
+    if r.first.published.date_naive() > date {
+        return None;
     }
-    let cited = r.days.iter().filter(|(d, _)| *d <= date).map(|(_, n)| n).sum();
-    let citations = if r.recent.last().is_none_or(|c| c.published.date_naive() <= date) {
-        r.recent
-    } else {
-        let mut newest = Vec::new();
-        let mut failed = None;
-        read.kept_scan(
-            &citations_prefix(&r.key),
-            Some(&citations_upper(&r.key, date)),
-            true,
-            &mut |k, v| match kept::decode::<Cited>(k, v) {
-                Ok(c) => {
-                    newest.push(c.citation);
-                    newest.len() < RECENT
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
-            },
-        )?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        newest.reverse();
-        newest
+    let cited = r.days.until(Some(date));
+    Some(FigureFacts { cited, ..facts_now(r) })
+}
+
+// A figure's most recent citations, as of `date` if given.
+fn recent_at(read: &dyn KeptRead, key: &FigureKey, date: Option<NaiveDate>) -> Result<Vec<Citation>, StoreError> {
+    let recent: Vec<Citation> = kept::get(read, &recent_key(key))?.unwrap_or_default();
+    let Some(date) = date else {
+        return Ok(recent);
     };
-    Ok(Some(FigureFacts {
-        key: r.key,
-        first: r.first,
-        cited,
-        citations,
-    }))
+    if recent.last().is_none_or(|c| c.published.date_naive() <= date) {
+        return Ok(recent);
+    }
+    let mut newest = Vec::new();
+    let mut failed = None;
+    read.kept_scan(
+        &citations_prefix(key),
+        Some(&citations_upper(key, date)),
+        true,
+        &mut |k, v| match kept::decode::<Cited>(k, v) {
+            Ok(c) => {
+                newest.push(c.citation);
+                newest.len() < RECENT
+            }
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        },
+    )?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    newest.reverse();
+    Ok(newest)
+}
+
+// A tally summary built without citations, with the most recent citations of the figures it
+// shows.
+fn with_recent(read: &dyn KeptRead, mut t: TallySummary, date: Option<NaiveDate>) -> Result<TallySummary, StoreError> {
+    for s in &mut t.series {
+        for f in std::iter::once(&mut s.latest).chain(s.counted.as_mut()) {
+            let key: FigureKey = f.key.parse().map_err(|e| StoreError::Corrupt {
+                seq: 0,
+                reason: format!("kept casualties: {e}"),
+            })?;
+            f.citations = recent_at(read, &key, date)?;
+        }
+    }
+    Ok(t)
 }
 
 // A tally's cumulative figures, in key order.
@@ -389,12 +425,12 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
 
     let mut tallies = Vec::new();
     for t in kept_tallies {
-        let mut figures = Vec::new();
-        for r in tally_records(read, &t.party, t.group, t.outcome)? {
-            figures.extend(facts_at(read, r, date)?);
-        }
+        let figures: Vec<FigureFacts> = tally_records(read, &t.party, t.group, t.outcome)?
+            .into_iter()
+            .filter_map(|r| facts_at(r, date))
+            .collect();
         if !figures.is_empty() {
-            tallies.push(summarize_tally(build_tally(&figures)));
+            tallies.push(with_recent(read, summarize_tally(build_tally(&figures)), Some(date))?);
         }
     }
     sort_tallies(&mut tallies, profile);
@@ -409,8 +445,9 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
     for index in indexes.iter().skip(total.saturating_sub(RECENT_INCIDENTS)) {
         let mut facts = Vec::new();
         for fk in &index.figures {
-            if let Some(r) = kept::get::<FigureRecord>(read, &record_key(fk))? {
-                facts.extend(facts_at(read, r, date)?);
+            if let Some(mut f) = kept::get::<FigureRecord>(read, &record_key(fk))?.and_then(|r| facts_at(r, date)) {
+                f.citations = recent_at(read, fk, Some(date))?;
+                facts.push(f);
             }
         }
         recent_incidents.push(summarize_incident(build_incident(&index.key, &facts)));
@@ -455,7 +492,7 @@ pub fn citations(
     };
     let total = match date {
         None => record.cited,
-        Some(d) => match facts_at(read, record, d)? {
+        Some(d) => match facts_at(record, d) {
             None => return Ok(None),
             Some(f) => f.cited,
         },

@@ -130,16 +130,51 @@ pub struct Cited {
     pub citation: Citation,
 }
 
+/// What a figure's first citation (in citation order) said: the figure's bound, place and
+/// reporter; and where that citation stands in citation order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FirstCited {
+    /// How exact.
+    pub bound: Bound,
+    /// Where, for an incident.
+    pub location: Option<String>,
+    /// The reporter as the article names it.
+    pub reported_by: Option<String>,
+    /// The reporter resolved.
+    pub reporter: Option<ReporterRef>,
+    /// The citation's publication.
+    pub published: DateTime<Utc>,
+    /// Its article.
+    pub stream: String,
+    /// Its sentence's span.
+    pub span: [usize; 2],
+}
+
+impl From<&Cited> for FirstCited {
+    fn from(c: &Cited) -> FirstCited {
+        FirstCited {
+            bound: c.bound,
+            location: c.location.clone(),
+            reported_by: c.reported_by.clone(),
+            reporter: c.reporter.clone(),
+            published: c.citation.published,
+            stream: c.citation.stream.clone(),
+            span: c.citation.span,
+        }
+    }
+}
+
 /// A figure as views are built from it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FigureFacts {
     /// Which figure.
     pub key: FigureKey,
-    /// What its first citation (in citation order) said: the figure's bound, place and reporter.
-    pub first: Cited,
+    /// What its first citation said.
+    pub first: FirstCited,
     /// How many citations state it.
     pub cited: u64,
-    /// Its citations in citation order: all of them, or (in a summary) the most recent few.
+    /// Its citations in citation order: all of them, the most recent few, or none (a summary
+    /// adds those of the figures it shows).
     pub citations: Vec<Citation>,
 }
 
@@ -170,10 +205,11 @@ pub fn figures(articles: &[ArticleFacts], as_of: AsOf) -> Vec<FigureFacts> {
         .into_iter()
         .map(|(key, mut cited)| {
             cited.sort_by(|a, b| a.citation.cmp(&b.citation));
-            let citations: Vec<Citation> = cited.iter().map(|c| c.citation.clone()).collect();
+            let first = FirstCited::from(&cited[0]);
+            let citations: Vec<Citation> = cited.into_iter().map(|c| c.citation).collect();
             FigureFacts {
                 key,
-                first: cited.swap_remove(0),
+                first,
                 cited: citations.len() as u64,
                 citations,
             }
@@ -345,7 +381,7 @@ impl IncidentKey {
             date: f.key.as_of,
             location: f.first.location.clone(),
             unlocated: if f.first.location.is_none() {
-                f.first.citation.stream.clone()
+                f.first.stream.clone()
             } else {
                 String::new()
             },
@@ -440,7 +476,7 @@ pub fn build_tally(figures: &[FigureFacts]) -> Tally {
             stance: stance(k.party.as_deref(), f.first.reporter.as_ref()),
             points: Vec::new(),
         });
-        let c = &f.first.citation;
+        let c = &f.first;
         series.points.push(Figure {
             key: k.to_string(),
             count: k.count,

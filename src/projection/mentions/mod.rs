@@ -1,7 +1,10 @@
 //! The actors, locations and claims views: how often each actor and place is mentioned, when it
 //! was first and last seen; and every accusation and denial, grouped by who against whom.
 //!
-//! Pure folds over selected article versions.
+//! Pure folds over selected article versions (the oracle and `--at-seq`); `kept` keeps the same
+//! answers as state folded page by page.
+
+pub mod kept;
 
 use std::collections::BTreeMap;
 
@@ -12,7 +15,7 @@ use super::{ArticleFacts, AsOf, Citation, select};
 use crate::extract::ClaimKind;
 
 /// How much an actor or place is in the news.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Presence {
     /// Profile id.
     pub id: String,
@@ -177,4 +180,84 @@ pub fn claims(articles: &[ArticleFacts], as_of: AsOf) -> ClaimsView {
             .then_with(|| (a.kind, &a.by, &a.against).cmp(&(b.kind, &b.by, &b.against)))
     });
     ClaimsView { as_of, groups }
+}
+
+/// How many of a claim group's most recent claims a summary carries.
+pub const RECENT_CLAIMS: usize = 3;
+
+/// One group of claims in a summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimGroupSummary {
+    /// Accusation or denial.
+    pub kind: ClaimKind,
+    /// Who makes them.
+    pub by: String,
+    /// Against whom.
+    pub against: Option<String>,
+    /// The group's key (`accusation:azerbaijan:armenia`, `-` for nobody named), for its claims.
+    pub key: String,
+    /// How many claims.
+    pub claims: u64,
+    /// The most recent of them, oldest first.
+    pub recent: Vec<(String, Citation)>,
+}
+
+/// The claims summary: what `frontline claims` and `/v1/claims` answer with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimsSummary {
+    /// What it answers for.
+    pub as_of: AsOf,
+    /// Groups, most claims first.
+    pub groups: Vec<ClaimGroupSummary>,
+}
+
+/// The key of a claim group.
+pub fn claim_group_key(kind: ClaimKind, by: &str, against: Option<&str>) -> String {
+    format!("{kind}:{by}:{}", against.unwrap_or("-"))
+}
+
+/// Reads a claim group's key back.
+pub fn parse_claim_group_key(s: &str) -> Result<(ClaimKind, String, Option<String>), String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    let [kind, by, against] = parts[..] else {
+        return Err(format!(
+            "claim group {s:?} does not have 3 parts like accusation:azerbaijan:armenia"
+        ));
+    };
+    let kind = match kind {
+        "accusation" => ClaimKind::Accusation,
+        "denial" => ClaimKind::Denial,
+        other => return Err(format!("claim kind {other:?} is not one of accusation, denial")),
+    };
+    Ok((kind, by.to_string(), (against != "-").then(|| against.to_string())))
+}
+
+/// Orders claim groups as the view does: most claims first, then kind, by, against.
+pub fn sort_claim_groups(groups: &mut [ClaimGroupSummary]) {
+    groups.sort_by(|a, b| {
+        b.claims
+            .cmp(&a.claims)
+            .then_with(|| (a.kind, &a.by, &a.against).cmp(&(b.kind, &b.by, &b.against)))
+    });
+}
+
+/// The summary of the fold of `articles` (the kept state's oracle, and `--at-seq`).
+pub fn claims_summary(articles: &[ArticleFacts], as_of: AsOf) -> ClaimsSummary {
+    let mut groups: Vec<ClaimGroupSummary> = claims(articles, as_of)
+        .groups
+        .into_iter()
+        .map(|g| {
+            let cut = g.items.len().saturating_sub(RECENT_CLAIMS);
+            ClaimGroupSummary {
+                key: claim_group_key(g.kind, &g.by, g.against.as_deref()),
+                claims: g.items.len() as u64,
+                recent: g.items[cut..].to_vec(),
+                kind: g.kind,
+                by: g.by,
+                against: g.against,
+            }
+        })
+        .collect();
+    sort_claim_groups(&mut groups);
+    ClaimsSummary { as_of, groups }
 }
