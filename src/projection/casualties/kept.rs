@@ -46,12 +46,20 @@ pub struct FigureRecord {
     pub days: Days,
 }
 
-/// What is kept per incident besides its summary: its figures and the day it was first reported.
+/// What is kept per incident besides its summary: its figures (by their text keys) and the day
+/// it was first reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct IncidentIndex {
     key: IncidentKey,
     available_from: NaiveDate,
-    figures: Vec<FigureKey>,
+    figures: Vec<String>,
+}
+
+fn parse_figure(key: &str) -> Result<FigureKey, StoreError> {
+    key.parse().map_err(|e| StoreError::Corrupt {
+        seq: 0,
+        reason: format!("kept casualties: {e}"),
+    })
 }
 
 fn figure_parts(k: Key, f: &FigureKey) -> Key {
@@ -213,7 +221,10 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         let skey = incident_parts(Key::new("ci"), &ik).bytes();
         let old: Option<IncidentIndex> = kept::get(o, &ikey)?;
         let existed = old.is_some();
-        let mut members: BTreeSet<FigureKey> = old.map(|i| i.figures.into_iter().collect()).unwrap_or_default();
+        let mut members: BTreeSet<FigureKey> = old
+            .map(|i| i.figures.iter().map(|k| parse_figure(k)).collect::<Result<_, _>>())
+            .transpose()?
+            .unwrap_or_default();
         // Removals first: a figure whose record changed in place is removed and added back.
         for (fk, _) in edits.iter().filter(|(_, add)| !add) {
             members.remove(fk);
@@ -244,7 +255,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         let index = IncidentIndex {
             key: ik.clone(),
             available_from,
-            figures: facts.iter().map(|f| f.key.clone()).collect(),
+            figures: facts.iter().map(|f| f.key.to_string()).collect(),
         };
         o.writes
             .put(skey, kept::encode(&summarize_incident(build_incident(&ik, &facts))));
@@ -358,11 +369,7 @@ fn recent_at(read: &dyn KeptRead, key: &FigureKey, date: Option<NaiveDate>) -> R
 fn with_recent(read: &dyn KeptRead, mut t: TallySummary, date: Option<NaiveDate>) -> Result<TallySummary, StoreError> {
     for s in &mut t.series {
         for f in std::iter::once(&mut s.latest).chain(s.counted.as_mut()) {
-            let key: FigureKey = f.key.parse().map_err(|e| StoreError::Corrupt {
-                seq: 0,
-                reason: format!("kept casualties: {e}"),
-            })?;
-            f.citations = recent_at(read, &key, date)?;
+            f.citations = recent_at(read, &parse_figure(&f.key)?, date)?;
         }
     }
     Ok(t)
@@ -445,8 +452,9 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
     for index in indexes.iter().skip(total.saturating_sub(RECENT_INCIDENTS)) {
         let mut facts = Vec::new();
         for fk in &index.figures {
-            if let Some(mut f) = kept::get::<FigureRecord>(read, &record_key(fk))?.and_then(|r| facts_at(r, date)) {
-                f.citations = recent_at(read, fk, Some(date))?;
+            let fk = parse_figure(fk)?;
+            if let Some(mut f) = kept::get::<FigureRecord>(read, &record_key(&fk))?.and_then(|r| facts_at(r, date)) {
+                f.citations = recent_at(read, &fk, Some(date))?;
                 facts.push(f);
             }
         }

@@ -2,7 +2,8 @@
 //! casualties (`casualties::kept`), and read without decoding any article.
 //!
 //! What is kept (under the projection's `k/` keys):
-//! - `pe`: per actor or place, one entry per article mentioning it (for a retraction's recount);
+//! - `pa`: per publication day, each article's mentions of actors and places (one key per
+//!   article; a retraction recounts its day from them);
 //!   `pr`: per actor or place, its mentions, articles and first and last sighting per
 //!   publication day, and the totals (`PresenceRecord`);
 //! - `le`: every claim, in citation order under its group (kind, by, against); `lg`: per group,
@@ -69,20 +70,46 @@ pub struct PresenceRecord {
     pub days: Vec<PresenceDay>,
 }
 
-// One article's mention of one actor or place.
+// One actor or place in one article's counting version. Kept for every article, so kept small:
+// short names, and its name and coordinates (the profile's, the same in every article) are
+// taken from the article being folded, never read back.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct PresenceEntry {
-    name: String,
+struct Mentioned {
+    #[serde(rename = "a")]
+    actor: bool,
+    #[serde(rename = "i")]
+    id: String,
+    #[serde(rename = "m")]
     mentions: u64,
     // How many of the article's lists name it (one, unless a list repeats it).
+    #[serde(rename = "n")]
     articles: u64,
+    #[serde(skip)]
+    name: String,
+    #[serde(skip)]
     lat: Option<f64>,
+    #[serde(skip)]
     lon: Option<f64>,
-    published: DateTime<Utc>,
 }
 
-fn presence_prefix(kind: Kind, id: &str) -> Key {
-    Key::new("pe").str(kind.tag()).str(id)
+impl Mentioned {
+    fn kind(&self) -> Kind {
+        if self.actor { Kind::Actors } else { Kind::Locations }
+    }
+}
+
+// Every actor and place one article's counting version mentions, kept under its publication day:
+// one key per article, and a day is recounted from them after a retraction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ArticleMentions {
+    #[serde(rename = "p")]
+    published: DateTime<Utc>,
+    #[serde(rename = "m")]
+    mentioned: Vec<Mentioned>,
+}
+
+fn day_prefix(day: NaiveDate) -> Key {
+    Key::new("pa").str(&day.to_string())
 }
 
 fn presence_record_key(kind: Kind, id: &str) -> Vec<u8> {
@@ -101,37 +128,40 @@ fn group_record_key(kind: ClaimKind, by: &str, against: Option<&str>) -> Vec<u8>
         .bytes()
 }
 
-// What one article's counting version contributes: presence entries and claims, by key.
+// What one article's counting version contributes: its mentions (keyed under its day) and its
+// claims, by key.
 type Entries = BTreeMap<Vec<u8>, Vec<u8>>;
 
-fn contributions(a: &ArticleFacts) -> (Entries, Entries) {
-    let (mut presence, mut claims) = (Entries::new(), Entries::new());
+fn contributions(a: &ArticleFacts) -> (Option<(Vec<u8>, ArticleMentions)>, Entries) {
+    let mut claims = Entries::new();
     let Some(revision) = a.revisions.last().filter(|r| r.facts.relevant) else {
-        return (presence, claims);
+        return (None, claims);
     };
     let published = revision.published;
-    let mut mention = |kind: Kind, id: &str, name: &str, mentions: u32, coords: Option<(f64, f64)>| {
-        let key = presence_prefix(kind, id).instant(published).str(&a.stream).bytes();
-        let mut entry: PresenceEntry = presence
-            .get(&key)
-            .and_then(|v| serde_json::from_slice(v).ok())
-            .unwrap_or(PresenceEntry {
-                name: name.to_string(),
-                mentions: 0,
-                articles: 0,
-                lat: coords.map(|c| c.0),
-                lon: coords.map(|c| c.1),
-                published,
-            });
-        entry.mentions += u64::from(mentions);
-        entry.articles += 1;
-        presence.insert(key, kept::encode(&entry));
+    let mut mentioned: Vec<Mentioned> = Vec::new();
+    let mut mention = |actor: bool, id: &str, name: &str, mentions: u32, coords: Option<(f64, f64)>| match mentioned
+        .iter_mut()
+        .find(|m| m.actor == actor && m.id == id)
+    {
+        Some(m) => {
+            m.mentions += u64::from(mentions);
+            m.articles += 1;
+        }
+        None => mentioned.push(Mentioned {
+            actor,
+            id: id.to_string(),
+            name: name.to_string(),
+            mentions: u64::from(mentions),
+            articles: 1,
+            lat: coords.map(|c| c.0),
+            lon: coords.map(|c| c.1),
+        }),
     };
     for x in &revision.facts.actors {
-        mention(Kind::Actors, &x.id, &x.name, x.mentions, None);
+        mention(true, &x.id, &x.name, x.mentions, None);
     }
     for x in &revision.facts.locations {
-        mention(Kind::Locations, &x.id, &x.name, x.mentions, Some((x.lat, x.lon)));
+        mention(false, &x.id, &x.name, x.mentions, Some((x.lat, x.lon)));
     }
     let sel = Selected { article: a, revision };
     for (i, c) in revision.facts.claims.iter().enumerate() {
@@ -144,7 +174,12 @@ fn contributions(a: &ArticleFacts) -> (Entries, Entries) {
             .bytes();
         claims.insert(key, kept::encode(&(c.about.clone(), sel.cite(&c.evidence, c.span))));
     }
-    (presence, claims)
+    let key = day_prefix(published.date_naive())
+        .instant(published)
+        .str(&a.stream)
+        .bytes();
+    let mentions = (!mentioned.is_empty()).then_some((key, ArticleMentions { published, mentioned }));
+    (mentions, claims)
 }
 
 // Writes what differs between an article's old and new entries; returns the keys that changed
@@ -183,27 +218,33 @@ pub struct ClaimGroupRecord {
 
 /// Folds a page's changed articles (each with its state before the page) into the kept state.
 pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &ArticleFacts)]) -> Result<(), StoreError> {
-    // (kind, id) → days touched, and whether an entry of that day went away.
-    let mut presences: BTreeMap<(Kind, String), BTreeMap<NaiveDate, bool>> = BTreeMap::new();
+    // (kind, id) → days touched: whether a mention of that day went away, and the ones added.
+    type Touched = BTreeMap<NaiveDate, (bool, Vec<(DateTime<Utc>, Mentioned)>)>;
+    let mut presences: BTreeMap<(Kind, String), Touched> = BTreeMap::new();
     // group → whether a claim went away, and the claims added.
     type Added = Vec<(String, Citation)>;
     let mut groups: BTreeMap<(ClaimKind, String, Option<String>), (bool, Added)> = BTreeMap::new();
     for (before, after) in changes {
         let (old_p, old_c) = before.map(contributions).unwrap_or_default();
         let (new_p, new_c) = contributions(after);
-        let (added, removed) = diff(o, &old_p, &new_p);
-        for (k, gone) in added
-            .iter()
-            .map(|k| (k, false))
-            .chain(removed.iter().map(|k| (k, true)))
-        {
-            let entry: PresenceEntry = kept::decode(k, new_p.get(k).or_else(|| old_p.get(k)).map_or(&[][..], |v| v))?;
-            let (kind, id) = presence_of(k)?;
-            *presences
-                .entry((kind, id))
-                .or_default()
-                .entry(entry.published.date_naive())
-                .or_default() |= gone;
+        if old_p != new_p {
+            if let Some((k, m)) = &old_p {
+                o.writes.delete(k.clone());
+                for x in &m.mentioned {
+                    let day = presences.entry((x.kind(), x.id.clone())).or_default();
+                    day.entry(m.published.date_naive()).or_default().0 = true;
+                }
+            }
+            if let Some((k, m)) = &new_p {
+                o.writes.put(k.clone(), kept::encode(m));
+                for x in &m.mentioned {
+                    let day = presences.entry((x.kind(), x.id.clone())).or_default();
+                    day.entry(m.published.date_naive())
+                        .or_default()
+                        .1
+                        .push((m.published, x.clone()));
+                }
+            }
         }
         let (added, removed) = diff(o, &old_c, &new_c);
         for (k, gone) in added
@@ -220,64 +261,62 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         }
     }
 
-    for ((kind, id), days) in presences {
+    // A day's articles, read once per page for every actor and place recounted on it.
+    let mut day_articles: BTreeMap<NaiveDate, Vec<ArticleMentions>> = BTreeMap::new();
+    for ((kind, id), touched) in presences {
         let key = presence_record_key(kind, &id);
-        let mut record: Option<PresenceRecord> = kept::get(o, &key)?;
-        let mut kept_days: BTreeMap<NaiveDate, PresenceDay> = record
-            .take()
+        let record: Option<PresenceRecord> = kept::get(o, &key)?;
+        let mut template = record.as_ref().map(|r| (r.now.name.clone(), r.now.lat, r.now.lon));
+        let mut days: BTreeMap<NaiveDate, PresenceDay> = record
             .map(|r| r.days.into_iter().map(|d| (d.day, d)).collect())
             .unwrap_or_default();
-        let mut template = None;
-        // Each touched day is recounted from its entries: a few articles a day per actor.
-        for day in days.keys() {
-            let prefix = presence_prefix(kind, &id).bytes();
-            let lower = presence_prefix(kind, &id).instant(day_start(*day)).bytes();
-            let upper = presence_prefix(kind, &id).instant(kept::day_after(*day)).bytes();
-            let mut recount: Option<PresenceDay> = None;
-            let mut failed = None;
-            o.kept_scan(&prefix, Some(&upper), false, &mut |k, v| {
-                if k < lower.as_slice() {
-                    return true;
-                }
-                match kept::decode::<PresenceEntry>(k, v) {
-                    Ok(e) => {
-                        let d = recount.get_or_insert(PresenceDay {
-                            day: *day,
-                            mentions: 0,
-                            articles: 0,
-                            first: e.published,
-                            last: e.published,
-                        });
-                        d.mentions += e.mentions;
-                        d.articles += e.articles;
-                        d.first = d.first.min(e.published);
-                        d.last = d.last.max(e.published);
-                        template.get_or_insert(e);
-                        true
-                    }
-                    Err(e) => {
-                        failed = Some(e);
-                        false
-                    }
-                }
-            })?;
-            if let Some(e) = failed {
-                return Err(e);
+        for (day, (removed, added)) in touched {
+            if let Some((_, m)) = added.first() {
+                template.get_or_insert_with(|| (m.name.clone(), m.lat, m.lon));
             }
-            match recount {
-                Some(d) => kept_days.insert(*day, d),
-                None => kept_days.remove(day),
+            // A retraction may take the day's first or last sighting: count the day again from
+            // its articles. Otherwise the new ones are added to it.
+            let sightings = if removed {
+                days.remove(&day);
+                if !day_articles.contains_key(&day) {
+                    let read: Vec<ArticleMentions> = kept::scan_all(o, &day_prefix(day).bytes())?
+                        .into_iter()
+                        .map(|(_, m)| m)
+                        .collect();
+                    day_articles.insert(day, read);
+                }
+                day_articles
+                    .get(&day)
+                    .into_iter()
+                    .flatten()
+                    .flat_map(|a| {
+                        a.mentioned
+                            .iter()
+                            .filter(|m| m.kind() == kind && m.id == id)
+                            .map(|m| (a.published, m.clone()))
+                    })
+                    .collect()
+            } else {
+                added
             };
+            for (published, m) in sightings {
+                let d = days.entry(day).or_insert(PresenceDay {
+                    day,
+                    mentions: 0,
+                    articles: 0,
+                    first: published,
+                    last: published,
+                });
+                d.mentions += m.mentions;
+                d.articles += m.articles;
+                d.first = d.first.min(published);
+                d.last = d.last.max(published);
+            }
         }
-        let days: Vec<PresenceDay> = kept_days.into_values().collect();
-        let name_and_place = match (template, kept::get::<PresenceRecord>(o, &key)?) {
-            (_, Some(r)) => Some((r.now.name, r.now.lat, r.now.lon)),
-            (Some(e), None) => Some((e.name, e.lat, e.lon)),
-            (None, None) => None,
-        };
-        match (totals(&id, name_and_place, &days, None), days.is_empty()) {
-            (Some(now), false) => o.writes.put(key, kept::encode(&PresenceRecord { now, days })),
-            _ => o.writes.delete(key),
+        let days: Vec<PresenceDay> = days.into_values().collect();
+        match totals(&id, template, &days, None) {
+            Some(now) => o.writes.put(key, kept::encode(&PresenceRecord { now, days })),
+            None => o.writes.delete(key),
         }
     }
 
@@ -319,22 +358,6 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         }
     }
     Ok(())
-}
-
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    day.and_hms_opt(0, 0, 0)
-        .map_or(DateTime::<Utc>::MIN_UTC, |t| t.and_utc())
-}
-
-// Reads (kind, id) back from a presence entry's key.
-fn presence_of(key: &[u8]) -> Result<(Kind, String), StoreError> {
-    let parts = Key::parts(key, 2).ok_or_else(|| corrupt(key))?;
-    let kind = match parts[0].as_str() {
-        "a" => Kind::Actors,
-        "l" => Kind::Locations,
-        _ => return Err(corrupt(key)),
-    };
-    Ok((kind, parts[1].clone()))
 }
 
 // Reads (kind, by, against) back from a claim's key.
