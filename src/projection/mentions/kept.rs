@@ -278,17 +278,17 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             // its articles. Otherwise the new ones are added to it.
             let sightings = if removed {
                 days.remove(&day);
-                if !day_articles.contains_key(&day) {
-                    let read: Vec<ArticleMentions> = kept::scan_all(o, &day_prefix(day).bytes())?
-                        .into_iter()
-                        .map(|(_, m)| m)
-                        .collect();
-                    day_articles.insert(day, read);
-                }
-                day_articles
-                    .get(&day)
-                    .into_iter()
-                    .flatten()
+                let articles = match day_articles.entry(day) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => e.insert(
+                        kept::scan_all::<ArticleMentions>(o, &day_prefix(day).bytes())?
+                            .into_iter()
+                            .map(|(_, m)| m)
+                            .collect(),
+                    ),
+                };
+                articles
+                    .iter()
                     .flat_map(|a| {
                         a.mentioned
                             .iter()
