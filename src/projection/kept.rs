@@ -315,6 +315,55 @@ pub fn scan_all<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// Which entries `page` reads: under `prefix`, below `upper`, from the first or the last, skipping
+/// `skip`, at most `limit`.
+#[derive(Debug, Clone, Copy)]
+pub struct Range<'a> {
+    /// Keys start with this.
+    pub prefix: &'a [u8],
+    /// Keys are below this, when given.
+    pub upper: Option<&'a [u8]>,
+    /// From the last entry backwards.
+    pub reverse: bool,
+    /// Entries passed over first.
+    pub skip: u64,
+    /// At most this many.
+    pub limit: usize,
+}
+
+/// The values in `range`, decoded, in the order read (reversed ones are handed back in key
+/// order).
+pub fn page<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, range: Range<'_>) -> Result<Vec<T>, StoreError> {
+    let mut out = Vec::new();
+    if range.limit == 0 {
+        return Ok(out);
+    }
+    let (mut skipped, mut failed) = (0, None);
+    read.kept_scan(range.prefix, range.upper, range.reverse, &mut |k, v| {
+        if skipped < range.skip {
+            skipped += 1;
+            return true;
+        }
+        match decode(k, v) {
+            Ok(t) => {
+                out.push(t);
+                out.len() < range.limit
+            }
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if range.reverse {
+        out.reverse();
+    }
+    Ok(out)
+}
+
 /// The value at `key`, decoded.
 pub fn get<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, key: &[u8]) -> Result<Option<T>, StoreError> {
     read.kept_get(key)?.map(|v| decode(key, &v)).transpose()

@@ -29,7 +29,7 @@ use super::{
 };
 use crate::extract::{Group, Outcome, Scope};
 use crate::profile::Profile;
-use crate::projection::kept::{self, Days, KeptRead, Key, Overlay};
+use crate::projection::kept::{self, Days, KeptRead, Key, Overlay, Range};
 use crate::projection::{ArticleFacts, Citation, Selected};
 use crate::store::StoreError;
 
@@ -340,28 +340,17 @@ fn recent_at(read: &dyn KeptRead, key: &FigureKey, date: Option<NaiveDate>) -> R
     if recent.last().is_none_or(|c| c.published.date_naive() <= date) {
         return Ok(recent);
     }
-    let mut newest = Vec::new();
-    let mut failed = None;
-    read.kept_scan(
-        &citations_prefix(key),
-        Some(&citations_upper(key, date)),
-        true,
-        &mut |k, v| match kept::decode::<Cited>(k, v) {
-            Ok(c) => {
-                newest.push(c.citation);
-                newest.len() < RECENT
-            }
-            Err(e) => {
-                failed = Some(e);
-                false
-            }
+    let cited: Vec<Cited> = kept::page(
+        read,
+        Range {
+            prefix: &citations_prefix(key),
+            upper: Some(&citations_upper(key, date)),
+            reverse: true,
+            skip: 0,
+            limit: RECENT,
         },
     )?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    newest.reverse();
-    Ok(newest)
+    Ok(cited.into_iter().map(|c| c.citation).collect())
 }
 
 // A tally summary built without citations, with the most recent citations of the figures it
@@ -401,27 +390,16 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
     let Some(date) = date else {
         let mut tallies = kept_tallies;
         sort_tallies(&mut tallies, profile);
-        let mut recent_incidents = Vec::new();
-        let mut failed = None;
-        read.kept_scan(
-            &Key::new("ci").bytes(),
-            None,
-            true,
-            &mut |k, v| match kept::decode(k, v) {
-                Ok(i) => {
-                    recent_incidents.push(i);
-                    recent_incidents.len() < RECENT_INCIDENTS
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
+        let recent_incidents = kept::page(
+            read,
+            Range {
+                prefix: &Key::new("ci").bytes(),
+                upper: None,
+                reverse: true,
+                skip: 0,
+                limit: RECENT_INCIDENTS,
             },
         )?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        recent_incidents.reverse();
         return Ok(CasualtySummary {
             as_of: crate::projection::AsOf::default(),
             tallies,
@@ -506,30 +484,17 @@ pub fn citations(
         },
     };
     let upper = date.map(|d| citations_upper(key, d));
-    let mut citations = Vec::new();
-    let mut skipped = 0;
-    let mut failed = None;
-    if limit > 0 {
-        read.kept_scan(&citations_prefix(key), upper.as_deref(), false, &mut |k, v| {
-            if skipped < offset {
-                skipped += 1;
-                return true;
-            }
-            match kept::decode::<Cited>(k, v) {
-                Ok(c) => {
-                    citations.push(c.citation);
-                    citations.len() < limit
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
-            }
-        })?;
-    }
-    if let Some(e) = failed {
-        return Err(e);
-    }
+    let cited: Vec<Cited> = kept::page(
+        read,
+        Range {
+            prefix: &citations_prefix(key),
+            upper: upper.as_deref(),
+            reverse: false,
+            skip: offset,
+            limit,
+        },
+    )?;
+    let citations = cited.into_iter().map(|c| c.citation).collect();
     Ok(Some(CitationPage {
         figure: key.to_string(),
         as_of: date,

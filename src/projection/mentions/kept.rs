@@ -22,7 +22,7 @@ use super::{
     sort_claim_groups,
 };
 use crate::extract::ClaimKind;
-use crate::projection::kept::{self, Days, KeptRead, Key, Overlay};
+use crate::projection::kept::{self, Days, KeptRead, Key, Overlay, Range};
 use crate::projection::{ArticleFacts, AsOf, Citation, Selected};
 use crate::store::StoreError;
 
@@ -429,28 +429,16 @@ pub fn claims(read: &dyn KeptRead, at: AsOf) -> Result<ClaimsSummary, StoreError
                 let upper = group_prefix(r.kind, &r.by, r.against.as_deref())
                     .instant(kept::day_after(d))
                     .bytes();
-                let mut newest = Vec::new();
-                let mut failed = None;
-                read.kept_scan(
-                    &prefix.bytes(),
-                    Some(&upper),
-                    true,
-                    &mut |k, v| match kept::decode(k, v) {
-                        Ok(item) => {
-                            newest.push(item);
-                            newest.len() < RECENT_CLAIMS
-                        }
-                        Err(e) => {
-                            failed = Some(e);
-                            false
-                        }
+                kept::page(
+                    read,
+                    Range {
+                        prefix: &prefix.bytes(),
+                        upper: Some(&upper),
+                        reverse: true,
+                        skip: 0,
+                        limit: RECENT_CLAIMS,
                     },
-                )?;
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                newest.reverse();
-                newest
+                )?
             }
             _ => r.recent,
         };
@@ -507,32 +495,16 @@ pub fn claim_page(
             .instant(kept::day_after(d))
             .bytes()
     });
-    let mut claims = Vec::new();
-    let (mut skipped, mut failed) = (0, None);
-    read.kept_scan(
-        &group_prefix(kind, &by, against.as_deref()).bytes(),
-        upper.as_deref(),
-        false,
-        &mut |k, v| {
-            if skipped < offset {
-                skipped += 1;
-                return true;
-            }
-            match kept::decode(k, v) {
-                Ok(item) => {
-                    claims.push(item);
-                    claims.len() < limit
-                }
-                Err(e) => {
-                    failed = Some(e);
-                    false
-                }
-            }
+    let claims = kept::page(
+        read,
+        Range {
+            prefix: &group_prefix(kind, &by, against.as_deref()).bytes(),
+            upper: upper.as_deref(),
+            reverse: false,
+            skip: offset,
+            limit,
         },
     )?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
     Ok(Some(ClaimPage {
         group: claim_group_key(kind, &by, against.as_deref()),
         as_of: date,
