@@ -20,6 +20,7 @@ pub mod matcher;
 pub mod opml;
 pub mod profile;
 pub mod projection;
+pub mod protocol;
 pub mod store;
 pub mod telemetry;
 pub mod units;

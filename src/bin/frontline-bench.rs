@@ -15,7 +15,7 @@ use clap::Parser;
 use frontline::bench::Generator;
 use frontline::matcher::Matcher;
 use frontline::profile::Profile;
-use frontline::projection::{FactStore, Projector, catch_up};
+use frontline::projection::{FactStore, Projector, catch_up, refresh};
 use frontline::store::{Appender, EventLog, SledStore};
 use frontline::units::ByteSize;
 
@@ -48,6 +48,9 @@ struct Args {
     /// (a million events take a while to generate once)
     #[arg(long, value_name = "DIR")]
     store: Option<PathBuf>,
+    /// With a reused store: catch its projection up instead of rebuilding it from scratch
+    #[arg(long)]
+    no_rebuild: bool,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -115,11 +118,15 @@ fn main() -> anyhow::Result<()> {
 
     // Rebuild: replay the log, extract, fold, persist the projection.
     let projector = Projector::new(&profile)?;
-    store.reset_facts(projector.fingerprint())?;
-    let facts = store.facts(projector.fingerprint())?;
     let rss_before = peak_rss_kib();
     let t = Instant::now();
-    let events = catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {})?;
+    let events = refresh(
+        store.as_ref(),
+        &projector,
+        !(args.no_rebuild && reused > 0),
+        &mut |_, _| {},
+    )?;
+    let facts = store.facts(projector.fingerprint())?;
     let secs = t.elapsed().as_secs_f64();
     rows.push([
         "rebuild (replay, extract, fold, persist)".into(),

@@ -77,7 +77,8 @@ pub fn run_show(args: ShowArgs, ctx: &Context) -> anyhow::Result<ExitCode> {
     let target = client::target("/v1/article", &[("stream", Some(args.stream.clone()))]);
     let missing = || anyhow!("no article {:?}; `frontline articles` lists them", args.stream);
     let detail: Option<ArticleDetail> = match state::from_daemon_or_store(ctx, &target, |s| {
-        crate::api::article_detail(&s.store, &s.fingerprint, &args.stream).map_err(anyhow::Error::new)
+        let facts = s.store.facts(&s.fingerprint)?;
+        crate::projection::articles::detail(&s.store, &facts, &args.stream).map_err(anyhow::Error::new)
     }) {
         Ok(d) => d,
         // The daemon says 404 for an unknown article; the store says None.

@@ -215,7 +215,7 @@ fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let socket = ctx
         .socket_path()
         .ok_or_else(|| anyhow!("no API socket: pass --socket PATH or a config with [api] socket"))?;
-    let body: crate::api::StatusBody = match client::get(&socket, "/v1/status")? {
+    let body: crate::protocol::StatusBody = match client::get(&socket, "/v1/status")? {
         Ok(b) => b,
         Err(why) => anyhow::bail!("no daemon answers on {}: {}", socket.display(), why.describe()),
     };
@@ -231,7 +231,7 @@ fn status(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
 // The feeds with their health from the daemon; without one, the config's feeds and the store's
 // article counts, health unknown.
 fn feeds(ctx: &Context, args: &StatusArgs) -> anyhow::Result<ExitCode> {
-    use crate::daemon::feeds;
+    use crate::protocol::feeds;
     let view: feeds::FeedsView = state::from_daemon_or_store(ctx, "/v1/feeds", |s| {
         let config = ctx.config()?;
         let states = s.store.feed_states()?;

@@ -11,8 +11,8 @@ use anyhow::Context as _;
 
 use super::Context;
 use super::{client, state};
-use crate::api::{RebuildStarted, StatusBody};
 use crate::projection::Projector;
+use crate::protocol::{RebuildStarted, StatusBody};
 
 /// Arguments of `frontline rebuild`.
 #[derive(Debug, clap::Args)]

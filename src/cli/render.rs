@@ -6,11 +6,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
-use uuid::Uuid;
+use chrono::{DateTime, Utc};
 
-use crate::event::{ArticlePayload, EventType, Producer, Source, StoredEvent};
 use comfy_table::{ContentArrangement, Table};
 
 use crate::extract::{Bound, Extraction};
@@ -26,74 +23,7 @@ use crate::projection::views::Answer;
 use crate::projection::{AsOf, Citation};
 use crate::store::VerifyReport;
 
-fn time_us(us: i64) -> Option<DateTime<Utc>> {
-    DateTime::from_timestamp_micros(us)
-}
-
-/// One event as a text line: seq, record time, kind, revision, feed, publication date, title.
-pub fn event_line(e: &StoredEvent, seq_width: usize) -> String {
-    let h = &e.header;
-    let a = &e.payload.article;
-    let recorded = time_us(h.recorded_at_us)
-        .map(|t| t.format("%Y-%m-%d %H:%M:%SZ").to_string())
-        .unwrap_or_else(|| "?".into());
-    let kind = match h.event_type {
-        EventType::ArticleObserved => "observed",
-        EventType::ArticleRevised => "revised",
-    };
-    let published = a
-        .published_at
-        .map(|t| t.format("%Y-%m-%d").to_string())
-        .unwrap_or_else(|| "-".into());
-    let title = a.title.as_deref().unwrap_or("(no title)");
-    // Feed ids are at most 64 characters but usually under 16; padding to 14 aligns most lines
-    // without knowing every id in advance (the list is streamed).
-    format!(
-        "{:>seq_width$}  {recorded}  {kind:<8} r{}  {:<14}  {published}  {title}",
-        h.seq, h.revision, a.feed
-    )
-}
-
-/// The JSON shape of an event, as `frontline events --json` prints it (one per line). The
-/// header fields are as stored; the payload is upcast to the current version.
-#[derive(Debug, Serialize)]
-pub struct EventJson<'a> {
-    seq: u64,
-    event_id: Uuid,
-    #[serde(rename = "type")]
-    event_type: EventType,
-    schema_version: u16,
-    recorded_at: Option<String>,
-    stream: &'a str,
-    revision: u32,
-    correlation_id: Uuid,
-    causation_id: Option<Uuid>,
-    source: &'a Source,
-    producer: &'a Producer,
-    payload_crc32c: String,
-    payload: &'a ArticlePayload,
-}
-
-impl<'a> From<&'a StoredEvent> for EventJson<'a> {
-    fn from(e: &'a StoredEvent) -> Self {
-        let h = &e.header;
-        EventJson {
-            seq: h.seq,
-            event_id: h.event_id,
-            event_type: h.event_type,
-            schema_version: h.schema_version,
-            recorded_at: time_us(h.recorded_at_us).map(|t| t.to_rfc3339_opts(SecondsFormat::Micros, true)),
-            stream: &h.stream,
-            revision: h.revision,
-            correlation_id: h.correlation_id,
-            causation_id: h.causation_id,
-            source: &h.source,
-            producer: &h.producer,
-            payload_crc32c: format!("{:08x}", h.payload_crc32c),
-            payload: &e.payload,
-        }
-    }
-}
+pub use crate::protocol::events::{EventJson, event_line};
 
 /// The verify report as text: a summary line, then one line per problem.
 pub fn verify_text(store: &Path, r: &VerifyReport) -> String {
@@ -639,7 +569,7 @@ fn page_line(offset: u64, shown: usize, total: u64) -> String {
 }
 
 /// The daemon's status: a summary line, then one row per feed.
-pub fn status(b: &crate::api::StatusBody) -> String {
+pub fn status(b: &crate::protocol::StatusBody) -> String {
     let st = &b.status;
     let failing = st
         .feeds
@@ -768,7 +698,7 @@ pub fn imports(s: &crate::cli::import::Summary) -> String {
 }
 
 /// The feeds and their health, one row per feed.
-pub fn feeds(v: &crate::daemon::feeds::FeedsView) -> String {
+pub fn feeds(v: &crate::protocol::feeds::FeedsView) -> String {
     let mut out = String::new();
     if !v.live {
         out.push_str("no daemon answers: health unknown; the rest is as the store last kept it\n");
@@ -843,8 +773,8 @@ fn feed_table<'a>(
 
 #[cfg(test)]
 mod tests {
-    use crate::daemon::feeds::{FeedRow, FeedsView};
     use crate::feed::state::{FeedState, Health};
+    use crate::protocol::feeds::{FeedRow, FeedsView};
 
     #[test]
     fn the_feeds_table_says_which_feed_moved_or_was_keyed_by_link_and_status_counts_by_health() {
@@ -878,12 +808,12 @@ mod tests {
         );
         assert!(out.contains("degraded"), "{out}");
 
-        let mut status = crate::daemon::DaemonStatus::default();
+        let mut status = crate::protocol::DaemonStatus::default();
         status.feeds.insert("wire".into(), state);
         status
             .feeds
             .insert("quiet".into(), FeedState::new("https://q.example/"));
-        let body = crate::api::StatusBody { status, uptime_secs: 5 };
+        let body = crate::protocol::StatusBody { status, uptime_secs: 5 };
         let out = super::status(&body);
         assert!(out.contains("1 of 2 feeds failing"), "{out}");
         assert!(out.contains("wire is keyed by link since"), "{out}");

@@ -12,7 +12,7 @@ use super::Context;
 use super::client::{self, Unreachable};
 use crate::profile::Profile;
 use crate::projection::views::{Answer, View};
-use crate::projection::{ArticleFacts, AsOf, FactStore, Projector, catch_up};
+use crate::projection::{ArticleFacts, AsOf, FactStore, Projector, refresh};
 use crate::store::{EventLog, SledStore};
 
 /// Arguments of the projection commands (`casualties`, `ceasefire`, `control`, `timeline`).
@@ -142,12 +142,12 @@ pub fn answer_from_store(ctx: &Context, view: View, at: AsOf) -> anyhow::Result<
 /// progress bar on a terminal, and drops projections of other fingerprints. Returns the number of
 /// events applied.
 pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow::Result<u64> {
-    if rebuild {
-        store.reset_facts(projector.fingerprint())?;
-    }
-    let facts = store.facts(projector.fingerprint())?;
     let head = store.head()?;
-    let checkpoint = facts.checkpoint()?;
+    let checkpoint = if rebuild {
+        0
+    } else {
+        store.facts(projector.fingerprint())?.checkpoint()?
+    };
     let bar = if head > checkpoint {
         let bar = ProgressBar::new(head - checkpoint);
         bar.set_style(
@@ -164,7 +164,7 @@ pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow
     } else {
         None
     };
-    let applied = catch_up(projector, store, &facts, &mut |done, _| {
+    let applied = refresh(store, projector, rebuild, &mut |done, _| {
         if let Some(b) = &bar {
             b.set_position(done);
         }
@@ -173,7 +173,6 @@ pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-    store.drop_other_projections(projector.fingerprint())?;
     Ok(applied)
 }
 

@@ -5,9 +5,9 @@
 //! Orchestration only: the work of a poll is `ingest`, the bytes are `store`. No feed's
 //! failure leaves that feed's task; only a dead store writer stops the daemon.
 
-pub mod feeds;
 mod projections;
 
+pub use crate::protocol::DaemonStatus;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -15,7 +15,6 @@ use std::time::Instant;
 
 use anyhow::Context;
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore, mpsc, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -31,36 +30,6 @@ use crate::matcher::Matcher;
 use crate::profile::Profile;
 use crate::projection::Projector;
 use crate::store::{AppendHandle, Appender, EventLog, SledStore};
-
-/// What the daemon is doing, updated after every poll. The API will serve it; tests wait on it.
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct DaemonStatus {
-    /// When the daemon started.
-    pub started_at: Option<DateTime<Utc>>,
-    /// True once the store is open and every feed task is running.
-    pub ready: bool,
-    /// Seq of the last event in the log.
-    pub last_seq: u64,
-    /// When the last event was appended (before this start too: read from the log).
-    pub last_append: Option<DateTime<Utc>>,
-    /// Polls finished (successful or not), all feeds together.
-    pub polls: u64,
-    /// Per feed id.
-    pub feeds: BTreeMap<String, FeedState>,
-    /// Fingerprint of the projection (profile, extractor and projection versions).
-    pub projection: String,
-    /// The last seq the projection has applied.
-    pub projection_checkpoint: u64,
-    /// A rebuild from scratch is running (the checkpoint counts up from 0).
-    pub rebuilding: bool,
-    /// Rebuilds from scratch requested through the API and finished since start, failed ones
-    /// included.
-    pub rebuilds: u64,
-    /// Files imported through the API (`frontline import`) since start.
-    pub imports: u64,
-    /// Why the last projection update failed; none once one succeeds.
-    pub projection_error: Option<String>,
-}
 
 /// Runs the daemon until `shutdown` resolves, applying the feed lists of the configs sent on
 /// `reloads` (the binary sends one per SIGHUP). See [`serve_with`].

@@ -14,7 +14,7 @@ use tracing::{error, info};
 
 use super::DaemonStatus;
 use crate::ingest::elapsed_ms;
-use crate::projection::{FactStore, Projector, catch_up};
+use crate::projection::{FactStore, Projector, refresh};
 use crate::store::SledStore;
 
 /// Runs until `token` is cancelled, catching up whenever `wake` is notified; rebuilds from
@@ -38,18 +38,18 @@ pub async fn run(
             });
         }
         let result = tokio::task::spawn_blocking(move || {
-            if from_scratch {
+            let from = if from_scratch {
                 info!(fingerprint = %p.fingerprint(), "rebuilding projections on request");
-                s.reset_facts(p.fingerprint())?;
-            }
-            let facts = s.facts(p.fingerprint())?;
-            let from = facts.checkpoint()?;
+                0
+            } else {
+                s.facts(p.fingerprint())?.checkpoint()?
+            };
             let head = crate::store::EventLog::head(s.as_ref())?;
             if from == 0 && head > 0 {
                 info!(fingerprint = %p.fingerprint(), events = head, "building projections from the log");
             }
-            let applied = catch_up(&p, s.as_ref(), &facts, &mut |_, _| {})?;
-            Ok::<_, crate::store::StoreError>((applied, facts.checkpoint()?))
+            let applied = refresh(s.as_ref(), &p, from_scratch, &mut |_, _| {})?;
+            Ok::<_, crate::store::StoreError>((applied, s.facts(p.fingerprint())?.checkpoint()?))
         })
         .await;
         let outcome = match result {

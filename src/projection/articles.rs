@@ -147,3 +147,34 @@ pub struct ArticleDetail {
 
 #[cfg(test)]
 mod tests;
+
+/// The projection's facts of `stream`, its copies in other feeds, and its latest text from the
+/// log; `None` if unknown.
+pub fn detail(
+    log: &dyn crate::store::EventLog,
+    facts: &dyn super::FactStore,
+    stream: &str,
+) -> Result<Option<ArticleDetail>, crate::store::StoreError> {
+    let Some(article) = facts.get(stream)? else {
+        return Ok(None);
+    };
+    let all = facts.all()?;
+    let copies = super::copies::Stories::new(&all)
+        .copies(&article)
+        .into_iter()
+        .map(|c| c.stream.clone())
+        .collect();
+    let text = match article.revisions.last() {
+        Some(r) => log
+            .read_after(r.seq.saturating_sub(1), 1)?
+            .into_iter()
+            .find(|e| e.header.seq == r.seq)
+            .map(|e| super::article_text(e.payload.article.title.as_deref(), &e.payload.article.text)),
+        None => None,
+    };
+    Ok(Some(ArticleDetail {
+        facts: article,
+        text,
+        copies,
+    }))
+}

@@ -28,7 +28,7 @@ use crate::extract::{self, EXTRACTOR_VERSION, Extraction, Lexicon, Scope};
 use crate::profile::Profile;
 use crate::store::StoreError;
 
-pub use projector::{Projector, catch_up, catch_up_paged};
+pub use projector::{Projector, catch_up, catch_up_paged, refresh};
 
 /// Bumped whenever the persisted projection's shape or the fold changes.
 pub const PROJECTION_VERSION: u32 = 3;
@@ -306,6 +306,18 @@ pub trait FactStore: Send + Sync + kept::KeptRead {
     fn commit(&self, articles: &[ArticleFacts], writes: &kept::Writes, checkpoint: u64) -> Result<(), StoreError>;
     /// Every article's state, in stream order.
     fn all(&self) -> Result<Vec<ArticleFacts>, StoreError>;
+}
+
+/// Where a store keeps its projections: one `FactStore` per fingerprint, next to its log.
+pub trait Projections: crate::store::EventLog {
+    /// The persisted projection of a fingerprint.
+    type Facts: FactStore;
+    /// Opens the projection of `fingerprint`, empty (checkpoint 0) if new.
+    fn open_projection(&self, fingerprint: &str) -> Result<Self::Facts, StoreError>;
+    /// Empties the projection of `fingerprint`, so that the next catch-up rebuilds it.
+    fn reset_projection(&self, fingerprint: &str) -> Result<(), StoreError>;
+    /// Drops every projection but `keep`'s; returns the fingerprints dropped.
+    fn drop_projections_except(&self, keep: &str) -> Result<Vec<String>, StoreError>;
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use super::kept::{Overlay, Writes};
-use super::{Analysed, ArticleFacts, FactStore, analyse, casualties, fingerprint, fold_in, mentions};
+use super::{Analysed, ArticleFacts, FactStore, Projections, analyse, casualties, fingerprint, fold_in, mentions};
 use crate::event::StoredEvent;
 use crate::extract::Lexicon;
 use crate::matcher::MatcherError;
@@ -77,6 +77,24 @@ pub fn catch_up(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<u64, StoreError> {
     catch_up_paged(projector, log, facts, PAGE, progress)
+}
+
+/// Brings the projection of `projector` up to date with the log (from scratch when `rebuild`)
+/// and drops the projections of other fingerprints: the one catch-up the daemon, the CLI and the
+/// benchmark all run. Calls `progress` as `catch_up` does; returns the events applied.
+pub fn refresh<S: Projections>(
+    store: &S,
+    projector: &Projector,
+    rebuild: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<u64, StoreError> {
+    if rebuild {
+        store.reset_projection(projector.fingerprint())?;
+    }
+    let facts = store.open_projection(projector.fingerprint())?;
+    let applied = catch_up(projector, store, &facts, progress)?;
+    store.drop_projections_except(projector.fingerprint())?;
+    Ok(applied)
 }
 
 /// `catch_up` with pages of `page` events (tests move the page boundaries).

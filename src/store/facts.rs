@@ -167,3 +167,19 @@ impl KeptRead for SledFacts {
         Ok(())
     }
 }
+
+impl crate::projection::Projections for SledStore {
+    type Facts = SledFacts;
+
+    fn open_projection(&self, fingerprint: &str) -> Result<SledFacts, StoreError> {
+        self.facts(fingerprint)
+    }
+
+    fn reset_projection(&self, fingerprint: &str) -> Result<(), StoreError> {
+        self.reset_facts(fingerprint)
+    }
+
+    fn drop_projections_except(&self, keep: &str) -> Result<Vec<String>, StoreError> {
+        self.drop_other_projections(keep)
+    }
+}

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontline::config::FeedConfig;
-use frontline::daemon::feeds::Health;
 use frontline::daemon::{self, DaemonStatus};
 use frontline::event::EventType;
 use frontline::feed::Fetcher;
 use frontline::ingest::poll_feed;
 use frontline::matcher::Matcher;
+use frontline::protocol::feeds::Health;
 use frontline::store::{Appender, EventLog, SledStore};
 use frontline::units::ByteSize;
 use tokio::sync::{oneshot, watch};
@@ -186,7 +186,7 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
         assert_eq!(f.last_error_class.as_deref(), Some(class), "{id}: {:?}", f.last_error);
         assert!(f.last_error.as_deref().is_some_and(|e| !e.is_empty()), "{id}");
         // Every poll failed: after two it is degraded, from three on failing.
-        let expected = if f.polls >= frontline::daemon::feeds::FAILING_AFTER {
+        let expected = if f.polls >= frontline::protocol::feeds::FAILING_AFTER {
             Health::Failing
         } else {
             Health::Degraded

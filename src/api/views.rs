@@ -1,0 +1,290 @@
+//! The view routes (`/v1/<view>` for every `View`), `/v1/citations` and `/v1/export`: answered
+//! from the kept state where it exists, else folded from every article's facts one fold at a time
+//! (`Answers`).
+//!
+//! Reads the projection only.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde::{Deserialize, Serialize};
+
+use super::{ApiError, ApiState, AsOfQuery, as_of, date_param};
+use crate::profile::Profile;
+use crate::projection::views::View;
+use crate::projection::{self, ArticleFacts, AsOf, FactStore};
+
+/// `/v1/export?format=jsonl|geojson&as_of=&at_seq=`
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportQuery {
+    format: String,
+    as_of: Option<String>,
+    at_seq: Option<u64>,
+}
+
+pub(super) async fn export(
+    State(s): State<ApiState>,
+    q: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    use clap::ValueEnum;
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let format = projection::export::Format::from_str(&q.format, true).map_err(|_| {
+        let names: Vec<&str> = projection::export::Format::value_variants()
+            .iter()
+            .map(|f| f.name())
+            .collect();
+        ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("format {:?} is not one of {}", q.format, names.join(", ")),
+        )
+    })?;
+    let at = as_of(Ok(Query(AsOfQuery {
+        as_of: q.as_of,
+        at_seq: q.at_seq,
+    })))?;
+    let Json(body) = view(s, move |a, p| projection::export::render(format, a, p, at)).await?;
+    Ok(([(axum::http::header::CONTENT_TYPE, format.content_type())], body).into_response())
+}
+
+// Reads the projection off the runtime (sled reads block) and folds one view from it, when it
+// is its turn (see `Answers::turn`).
+pub(super) async fn view<V: Serialize + Send + 'static>(
+    s: ApiState,
+    f: impl FnOnce(&[ArticleFacts], &Profile) -> V + Send + 'static,
+) -> Result<Json<V>, ApiError> {
+    let turn = s.answers.turn().await?;
+    Ok(Json(view_in_turn(s, turn, f).await?.0))
+}
+
+// Folds while holding `turn`, and hands the turn back with the result, so that a route can keep
+// the answer before the next fold starts. If the client goes away meanwhile, the turn is still
+// held until the fold is done (it lives in the blocking task's result).
+async fn view_in_turn<O: Send + 'static>(
+    s: ApiState,
+    turn: tokio::sync::OwnedSemaphorePermit,
+    f: impl FnOnce(&[ArticleFacts], &Profile) -> O + Send + 'static,
+) -> Result<(O, tokio::sync::OwnedSemaphorePermit), ApiError> {
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    s.answers.built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tokio::task::spawn_blocking(move || {
+        let facts = s.store.facts(s.projector.fingerprint()).map_err(|e| e.to_string())?;
+        let articles = facts.all().map_err(|e| e.to_string())?;
+        let out = f(&articles, &s.profile);
+        drop(articles);
+        give_back_freed_memory();
+        Ok::<_, String>((out, turn))
+    })
+    .await
+    .map_err(|e| internal(format!("the view failed: {e}")))?
+    .map_err(|e| internal(format!("reading the projection: {e}")))
+}
+
+// glibc keeps freed heap pages mapped. A fold frees a decoded projection as large as the log
+// (1.2 GiB at 190k events), which stayed resident until the daemon exited; trimming hands the
+// free pages back (BENCHMARKS.md).
+fn give_back_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the system; it may be called at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+// A route serving one view, with `as_of` and `at_seq`. A question the kept state answers is read
+// from it (no turn, nothing kept: it costs the same at any size). Any other is folded from the
+// whole projection: its answer is kept per (view, as-of) while the projection's checkpoint stays
+// where it was, so repeated questions between appends cost nothing, and the first one after an
+// append pays the fold, one fold at a time.
+pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
+    get(
+        move |State(s): State<ApiState>, q: Result<Query<AsOfQuery>, QueryRejection>| async move {
+            let at = as_of(q)?;
+            if view.is_kept(at) {
+                let body = tokio::task::spawn_blocking(move || {
+                    let facts = s.store.facts(s.projector.fingerprint())?;
+                    let answer = view.from_kept(&facts, &s.profile, at)?;
+                    Ok::<_, crate::store::StoreError>(serde_json::to_vec(&answer))
+                })
+                .await
+                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the view failed: {e}")))?
+                .map_err(|e| {
+                    ApiError(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        format!("reading the projection: {e}"),
+                    )
+                })?
+                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+                return Ok(json_bytes(body.into()));
+            }
+            let checkpoint = s.status.borrow().projection_checkpoint;
+            let key = (view.name(), at);
+            if let Some(body) = s.answers.get(&key, checkpoint) {
+                return Ok(json_bytes(body));
+            }
+            let turn = s.answers.turn().await?;
+            // The same question may have been answered while this one waited for its turn.
+            let checkpoint = s.status.borrow().projection_checkpoint;
+            if let Some(body) = s.answers.get(&key, checkpoint) {
+                return Ok(json_bytes(body));
+            }
+            let cache = Arc::clone(&s.answers);
+            // Encoded inside the fold's turn, so the view is freed before the memory is trimmed.
+            let (encoded, _turn) =
+                view_in_turn(s, turn, move |a, p| serde_json::to_vec(&view.from_fold(a, p, at))).await?;
+            let body = axum::body::Bytes::from(
+                encoded.map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
+            );
+            cache.put(key, checkpoint, body.clone());
+            Ok::<_, ApiError>(json_bytes(body))
+        },
+    )
+}
+
+/// `/v1/citations?figure=KEY&as_of=&offset=&limit=` (a casualty figure's citations) or
+/// `?claims=KEY` (a claim group's claims).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CitationsQuery {
+    figure: Option<String>,
+    claims: Option<String>,
+    as_of: Option<String>,
+    offset: Option<u64>,
+    limit: Option<usize>,
+}
+
+/// The most citations one page carries.
+pub const CITATIONS_MAX_LIMIT: usize = 1000;
+
+// One page of a figure's citations or a claim group's claims, from the kept state.
+pub(super) async fn citations(
+    State(s): State<ApiState>,
+    q: Result<Query<CitationsQuery>, QueryRejection>,
+) -> Result<Response, ApiError> {
+    let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+    let date = date_param("as_of", q.as_of.as_deref())?;
+    let limit = q.limit.unwrap_or(50);
+    if limit == 0 || limit > CITATIONS_MAX_LIMIT {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("limit {limit} is not between 1 and {CITATIONS_MAX_LIMIT}"),
+        ));
+    }
+    let offset = q.offset.unwrap_or(0);
+    let when = date.map(|d| format!(" as of {d}")).unwrap_or_default();
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    match (q.figure, q.claims) {
+        (Some(figure), None) => {
+            let key: projection::casualties::FigureKey = figure
+                .parse()
+                .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
+            let lookup = key.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                let facts = s.store.facts(s.projector.fingerprint())?;
+                projection::casualties::kept::citations(&facts, &lookup, date, offset, limit)
+            })
+            .await
+            .map_err(|e| internal(format!("the lookup failed: {e}")))?
+            .map_err(|e| internal(format!("reading the projection: {e}")))?;
+            page.map(|p| Json(p).into_response()).ok_or_else(|| {
+                ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no figure {key}{when}; `frontline casualties --json` gives each figure's key"),
+                )
+            })
+        }
+        (None, Some(group)) => {
+            projection::mentions::parse_claim_group_key(&group).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
+            let lookup = group.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                let facts = s.store.facts(s.projector.fingerprint())?;
+                projection::mentions::kept::claim_page(&facts, &lookup, date, offset, limit)
+            })
+            .await
+            .map_err(|e| internal(format!("the lookup failed: {e}")))?
+            .map_err(|e| internal(format!("reading the projection: {e}")))?;
+            page.map(|p| Json(p).into_response()).ok_or_else(|| {
+                ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no claim group {group}{when}; `frontline claims --json` gives each group's key"),
+                )
+            })
+        }
+        _ => Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            "give one of figure=KEY (a casualty figure) or claims=KEY (a claim group)".into(),
+        )),
+    }
+}
+
+pub(super) fn json_bytes(body: axum::body::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// Recent view answers, valid while the projection's checkpoint does not move; at most
+/// `ANSWERS_MAX_BYTES`, the oldest dropped first. Also whose turn it is to fold one.
+#[derive(Debug)]
+pub struct Answers {
+    inner: std::sync::Mutex<AnswersInner>,
+    // One fold of the projection at a time: each decodes every article's facts (1.3 GiB at
+    // 190k events, BENCHMARKS.md), so a dashboard asking for seven views at once must not hold
+    // seven copies; and the ones waiting for the same answer find it kept when their turn comes.
+    turns: Arc<tokio::sync::Semaphore>,
+    /// Folds of the projection done for API requests (`frontline_view_builds_total`).
+    pub built: std::sync::atomic::AtomicU64,
+}
+
+impl Default for Answers {
+    fn default() -> Answers {
+        Answers {
+            inner: Default::default(),
+            turns: Arc::new(tokio::sync::Semaphore::new(1)),
+            built: Default::default(),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct AnswersInner {
+    entries: std::collections::VecDeque<((&'static str, AsOf), u64, axum::body::Bytes)>,
+}
+
+/// The most bytes of view answers kept.
+pub const ANSWERS_MAX_BYTES: usize = 16 * 1024 * 1024;
+
+impl Answers {
+    pub(super) async fn turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        Arc::clone(&self.turns)
+            .acquire_owned()
+            .await
+            .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping".into()))
+    }
+
+    pub(super) fn get(&self, key: &(&'static str, AsOf), checkpoint: u64) -> Option<axum::body::Bytes> {
+        let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        inner
+            .entries
+            .iter()
+            .find(|(k, c, _)| k == key && *c == checkpoint)
+            .map(|(_, _, b)| b.clone())
+    }
+
+    pub(super) fn put(&self, key: (&'static str, AsOf), checkpoint: u64, body: axum::body::Bytes) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        // Answers for an older checkpoint are stale for good.
+        inner.entries.retain(|(k, c, _)| *c == checkpoint && *k != key);
+        if body.len() > ANSWERS_MAX_BYTES {
+            return;
+        }
+        // A handful of entries: summing them is cheaper than keeping a running total right.
+        while inner.entries.iter().map(|(_, _, b)| b.len()).sum::<usize>() + body.len() > ANSWERS_MAX_BYTES {
+            inner.entries.pop_front();
+        }
+        inner.entries.push_back((key, checkpoint, body));
+    }
+}
