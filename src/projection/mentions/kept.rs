@@ -4,8 +4,8 @@
 //! What is kept (under the projection's `k/` keys):
 //! - `pa`: per publication day, each article's mentions of actors and places (one key per
 //!   article; a retraction recounts its day from them);
-//!   `pr`: per actor or place, its mentions, articles and first and last sighting per
-//!   publication day, and the totals (`PresenceRecord`);
+//!   per actor or place, its mentions, articles and first and last sighting per publication day
+//!   (`pd`), and its totals as of now (`pr`): a page rewrites only the days it touches;
 //! - `le`: every claim, in citation order under its group (kind, by, against); `lg`: per group,
 //!   how many claims per day and the most recent ones (`ClaimGroupRecord`).
 //!
@@ -61,15 +61,6 @@ pub struct PresenceDay {
     pub last: DateTime<Utc>,
 }
 
-/// What is kept per actor or place.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PresenceRecord {
-    /// Its totals, as the view shows them now.
-    pub now: Presence,
-    /// Per publication day, in day order.
-    pub days: Vec<PresenceDay>,
-}
-
 // One actor or place in one article's counting version. Kept for every article, so kept small:
 // short names, and its name and coordinates (the profile's, the same in every article) are
 // taken from the article being folded, never read back.
@@ -114,6 +105,14 @@ fn day_prefix(day: NaiveDate) -> Key {
 
 fn presence_record_key(kind: Kind, id: &str) -> Vec<u8> {
     Key::new("pr").str(kind.tag()).str(id).bytes()
+}
+
+fn presence_days(kind: Kind, id: &str) -> Key {
+    Key::new("pd").str(kind.tag()).str(id)
+}
+
+fn presence_day_key(kind: Kind, id: &str, day: NaiveDate) -> Vec<u8> {
+    presence_days(kind, id).str(&day.to_string()).bytes()
 }
 
 fn group_prefix(kind: ClaimKind, by: &str, against: Option<&str>) -> Key {
@@ -265,19 +264,27 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
     let mut day_articles: BTreeMap<NaiveDate, Vec<ArticleMentions>> = BTreeMap::new();
     for ((kind, id), touched) in presences {
         let key = presence_record_key(kind, &id);
-        let record: Option<PresenceRecord> = kept::get(o, &key)?;
-        let mut template = record.as_ref().map(|r| (r.now.name.clone(), r.now.lat, r.now.lon));
-        let mut days: BTreeMap<NaiveDate, PresenceDay> = record
-            .map(|r| r.days.into_iter().map(|d| (d.day, d)).collect())
-            .unwrap_or_default();
+        let mut now: Option<Presence> = kept::get(o, &key)?;
+        let mut retracted = false;
         for (day, (removed, added)) in touched {
-            if let Some((_, m)) = added.first() {
-                template.get_or_insert_with(|| (m.name.clone(), m.lat, m.lon));
+            if let (None, Some((published, m))) = (&now, added.first()) {
+                now = Some(Presence {
+                    id: id.clone(),
+                    name: m.name.clone(),
+                    mentions: 0,
+                    articles: 0,
+                    first_seen: *published,
+                    last_seen: *published,
+                    lat: m.lat,
+                    lon: m.lon,
+                });
             }
+            let dkey = presence_day_key(kind, &id, day);
+            let before: Option<PresenceDay> = kept::get(o, &dkey)?;
             // A retraction may take the day's first or last sighting: count the day again from
             // its articles. Otherwise the new ones are added to it.
-            let sightings = if removed {
-                days.remove(&day);
+            let (mut d, sightings) = if removed {
+                retracted = true;
                 let articles = match day_articles.entry(day) {
                     std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                     std::collections::btree_map::Entry::Vacant(e) => e.insert(
@@ -287,7 +294,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                             .collect(),
                     ),
                 };
-                articles
+                let sightings: Vec<(DateTime<Utc>, Mentioned)> = articles
                     .iter()
                     .flat_map(|a| {
                         a.mentioned
@@ -295,12 +302,13 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                             .filter(|m| m.kind() == kind && m.id == id)
                             .map(|m| (a.published, m.clone()))
                     })
-                    .collect()
+                    .collect();
+                (None, sightings)
             } else {
-                added
+                (before.clone(), added)
             };
             for (published, m) in sightings {
-                let d = days.entry(day).or_insert(PresenceDay {
+                let d = d.get_or_insert(PresenceDay {
                     day,
                     mentions: 0,
                     articles: 0,
@@ -312,11 +320,32 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                 d.first = d.first.min(published);
                 d.last = d.last.max(published);
             }
+            if let Some(p) = &mut now {
+                let (old_m, old_a) = before.as_ref().map_or((0, 0), |b| (b.mentions, b.articles));
+                let (new_m, new_a) = d.as_ref().map_or((0, 0), |b| (b.mentions, b.articles));
+                p.mentions = p.mentions + new_m - old_m;
+                p.articles = p.articles + new_a - old_a;
+                if let Some(d) = &d {
+                    p.first_seen = p.first_seen.min(d.first);
+                    p.last_seen = p.last_seen.max(d.last);
+                }
+            }
+            match d {
+                Some(d) => o.writes.put(dkey, kept::encode(&d)),
+                None => o.writes.delete(dkey),
+            }
         }
-        let days: Vec<PresenceDay> = days.into_values().collect();
-        match totals(&id, template, &days, None) {
-            Some(now) => o.writes.put(key, kept::encode(&PresenceRecord { now, days })),
-            None => o.writes.delete(key),
+        // After a retraction the first or last sighting may be gone: take them from the days.
+        if retracted && let Some(p) = &mut now {
+            let days: Vec<PresenceDay> = kept::scan_all(o, &presence_days(kind, &id).bytes())?
+                .into_iter()
+                .map(|(_, d)| d)
+                .collect();
+            now = totals(p, &days, None);
+        }
+        match now {
+            Some(p) if p.articles > 0 => o.writes.put(key, kept::encode(&p)),
+            _ => o.writes.delete(key),
         }
     }
 
@@ -374,42 +403,44 @@ fn corrupt(key: &[u8]) -> StoreError {
     }
 }
 
-// An actor's or place's presence from its days (those on or before `date`).
-fn totals(
-    id: &str,
-    name_and_place: Option<(String, Option<f64>, Option<f64>)>,
-    days: &[PresenceDay],
-    date: Option<NaiveDate>,
-) -> Option<Presence> {
-    let (name, lat, lon) = name_and_place?;
+// An actor's or place's presence (`like`'s id, name and place) from its days (those on or
+// before `date`); none without any.
+fn totals(like: &Presence, days: &[PresenceDay], date: Option<NaiveDate>) -> Option<Presence> {
     let days: Vec<&PresenceDay> = days.iter().filter(|d| date.is_none_or(|date| d.day <= date)).collect();
     Some(Presence {
-        id: id.to_string(),
-        name,
+        id: like.id.clone(),
+        name: like.name.clone(),
         mentions: days.iter().map(|d| d.mentions).sum(),
         articles: days.iter().map(|d| d.articles).sum(),
         first_seen: days.first()?.first,
         last_seen: days.last()?.last,
-        lat,
-        lon,
+        lat: like.lat,
+        lon: like.lon,
     })
 }
 
 /// The actors or locations view from the kept state, now or as it stood on a date.
 pub fn presence(read: &dyn KeptRead, kind: Kind, at: AsOf) -> Result<PresenceView, StoreError> {
-    let records: Vec<(Vec<u8>, PresenceRecord)> = kept::scan_all(read, &Key::new("pr").str(kind.tag()).bytes())?;
-    let mut entries: Vec<Presence> = records
-        .into_iter()
-        .filter_map(|(_, r)| match at.date {
-            None => Some(r.now),
-            Some(_) => totals(
-                &r.now.id,
-                Some((r.now.name.clone(), r.now.lat, r.now.lon)),
-                &r.days,
-                at.date,
-            ),
-        })
-        .collect();
+    let now: Vec<(Vec<u8>, Presence)> = kept::scan_all(read, &Key::new("pr").str(kind.tag()).bytes())?;
+    let mut entries = Vec::new();
+    for (_, p) in now {
+        let Some(date) = at.date else {
+            entries.push(p);
+            continue;
+        };
+        let upper = presence_days(kind, &p.id).str(&kept::day_after(date).date_naive().to_string());
+        let days: Vec<PresenceDay> = kept::page(
+            read,
+            Range {
+                prefix: &presence_days(kind, &p.id).bytes(),
+                upper: Some(&upper.bytes()),
+                reverse: false,
+                skip: 0,
+                limit: usize::MAX,
+            },
+        )?;
+        entries.extend(totals(&p, &days, Some(date)));
+    }
     entries.sort_by(|a, b| b.mentions.cmp(&a.mentions).then_with(|| a.id.cmp(&b.id)));
     Ok(PresenceView { as_of: at, entries })
 }
