@@ -321,6 +321,8 @@ pub fn scan_all<T: serde::de::DeserializeOwned>(
 pub struct Range<'a> {
     /// Keys start with this.
     pub prefix: &'a [u8],
+    /// Keys are at or above this, when given.
+    pub lower: Option<&'a [u8]>,
     /// Keys are below this, when given.
     pub upper: Option<&'a [u8]>,
     /// From the last entry backwards.
@@ -340,6 +342,10 @@ pub fn page<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, range: Range<'_
     }
     let (mut skipped, mut failed) = (0, None);
     read.kept_scan(range.prefix, range.upper, range.reverse, &mut |k, v| {
+        if range.lower.is_some_and(|l| k < l) {
+            // Forward: not there yet; backwards: past it.
+            return !range.reverse;
+        }
         if skipped < range.skip {
             skipped += 1;
             return true;

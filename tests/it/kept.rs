@@ -285,3 +285,103 @@ fn kept_answers_are_json_a_client_can_read() {
     assert_eq!(serde_json::to_value(&back).unwrap(), v);
     let _ = store.head().unwrap();
 }
+
+/// Generated war reports as articles of one feed.
+fn generated(items_per_day: u64, n: usize, seed: u64) -> Vec<Article> {
+    let mut g = frontline::bench::Generator::new(seed);
+    g.war_share = 1.0;
+    g.items_per_day = items_per_day;
+    (0..n)
+        .map(|_| {
+            let it = g.item();
+            Article {
+                feed: "gen".into(),
+                key: frontline::article::ArticleKey::Guid(it.guid.clone()),
+                guid: Some(it.guid),
+                link: Some(it.link),
+                title: Some(it.title),
+                text: it.html.replace("<p>", "").replace("</p>", "\n"),
+                authors: vec![],
+                categories: vec![],
+                published_at: Some(it.published),
+                updated_at: None,
+            }
+        })
+        .collect()
+}
+
+fn report(guid: &str, published: &str, text: &str) -> Article {
+    Article {
+        feed: "desk".into(),
+        key: frontline::article::ArticleKey::Guid(guid.into()),
+        guid: Some(guid.into()),
+        link: None,
+        title: None,
+        text: text.into(),
+        authors: vec![],
+        categories: vec![],
+        published_at: Some(chrono::DateTime::parse_from_rfc3339(published).unwrap().into()),
+        updated_at: None,
+    }
+}
+
+/// Series of dozens of figures are summarized from their last figures only: the summary equals
+/// the fold's, also when the latest figures are suspect (read further back), when another
+/// reporter confirms a jump, and after a retraction.
+#[test]
+fn long_series_are_summarized_from_their_ends_as_the_fold_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = shipped_profile();
+    // Six reporters' tolls, one per half-day for three weeks.
+    let mut log = generated(40, 800, 3);
+    let t = |day: u32, text: &str| (format!("2020-10-{day:02}T10:00:00Z"), text.to_string());
+    let late = [
+        // An implausible jump by one ministry: held out, so the summary shows the figure
+        // before it as the one that counts.
+        t(
+            20,
+            "Armenia's Defence Ministry said the death toll among its servicemen had risen to 9500 since fighting began on September 27.",
+        ),
+        // A jump another reporter of the same side confirms within two days.
+        t(
+            21,
+            "The Nagorno-Karabakh defence ministry said the death toll among its servicemen had risen to 20000 since fighting began on September 27.",
+        ),
+        t(
+            22,
+            "The Nagorno-Karabakh ombudsman said the death toll among its servicemen had risen to 20500 since fighting began on September 27.",
+        ),
+    ];
+    for (i, (published, text)) in late.iter().enumerate() {
+        log.push(report(&format!("late-{i}"), published, text));
+    }
+    let (store, projector) = incremental(dir.path(), &log, 97, 64);
+    let facts = store.facts(projector.fingerprint()).unwrap();
+    check_views(&facts, &profile, None).unwrap();
+    let now = casualties::kept::summary(&facts, &profile, None).unwrap();
+    let longest = now
+        .tallies
+        .iter()
+        .flat_map(|t| &t.series)
+        .map(|s| s.figures)
+        .max()
+        .unwrap();
+    assert!(longest >= 20, "series of {longest} figures");
+    assert!(
+        now.tallies
+            .iter()
+            .flat_map(|t| &t.series)
+            .any(|s| s.counted.is_some() && s.latest.flags.contains(&casualties::Flag::Suspect)),
+        "a series whose latest figures are held out: {now:?}"
+    );
+    // Retracting the confirming report brings its suspicion back, the same in both.
+    let appender = Appender::start(store.clone());
+    let mut gone = report("late-2", "2020-10-22T10:00:00Z", "No figures today.");
+    gone.title = Some("Quiet day".into());
+    appender.handle().record_blocking(batch(gone)).unwrap();
+    appender.shutdown().unwrap();
+    catch_up_paged(&projector, store.as_ref(), &facts, 64, &mut |_, _| {}).unwrap();
+    check_views(&facts, &profile, None).unwrap();
+    let incremental = kept_entries(&facts);
+    assert_eq!(incremental, rebuilt_entries(&store, &projector));
+}

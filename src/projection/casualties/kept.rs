@@ -9,7 +9,8 @@
 //!   per publication day (`FigureRecord`, small: a tally's summary reads all of its figures),
 //!   grouped by tally; `cr`: its most recent citations (read only for the figures a summary
 //!   shows);
-//! - `ct`: per tally, its summary as of now;
+//! - `co`: each series' figures in series order, and `cs`: how many, so that a tally's summary
+//!   reads only the end of each series; `ct`: per tally, its summary as of now;
 //! - `cx` and `ci`: per incident, its figures and the day it was first reported, and its summary
 //!   as of now; `cn`: how many incidents there are.
 //!
@@ -24,8 +25,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    CasualtySummary, Cited, FigureFacts, FigureKey, FirstCited, IncidentKey, RECENT, RECENT_INCIDENTS, TallySummary,
-    build_incident, build_tally, figure_key, sort_tallies, summarize_incident, summarize_tally, tally_of,
+    CasualtySummary, Cited, FigureFacts, FigureKey, FirstCited, Flag, IncidentKey, RECENT, RECENT_INCIDENTS,
+    TallySummary, build_incident, build_tally, figure_key, sort_tallies, summarize_incident, summarize_tally, tally_of,
 };
 use crate::extract::{Group, Outcome, Scope};
 use crate::profile::Profile;
@@ -100,6 +101,33 @@ fn citation_key(f: &FigureKey, c: &Citation) -> Vec<u8> {
 // Citations of `f` published on or before `date`: those below this key.
 fn citations_upper(f: &FigureKey, date: NaiveDate) -> Vec<u8> {
     figure_parts(Key::new("cc"), f).instant(kept::day_after(date)).bytes()
+}
+
+fn series_prefix(party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Key {
+    tally_parts(Key::new("cf"), party, group, outcome)
+        .str(Scope::Cumulative.as_str())
+        .str(reporter)
+}
+
+fn order_prefix(party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Key {
+    tally_parts(Key::new("co"), party, group, outcome).str(reporter)
+}
+
+// A cumulative figure's place in its series: by date, then first citation (as `build_tally`
+// orders a series), then count.
+fn order_key(fk: &FigureKey, first: &FirstCited) -> Vec<u8> {
+    order_prefix(&fk.party, fk.group, fk.outcome, &fk.reporter)
+        .str(&fk.as_of.to_string())
+        .instant(first.published)
+        .str(&first.stream)
+        .u64(first.span[0] as u64)
+        .u64(first.span[1] as u64)
+        .u64(fk.count)
+        .bytes()
+}
+
+fn series_count_key(party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Vec<u8> {
+    tally_parts(Key::new("cs"), party, group, outcome).str(reporter).bytes()
 }
 
 fn summary_key(party: &Option<String>, group: Group, outcome: Outcome) -> Vec<u8> {
@@ -187,6 +215,28 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                 o.writes.delete(ckey);
             }
         }
+        // Each series' figures in series order (date, then first citation), and how many there
+        // are: a summary reads only the ends.
+        if fk.scope == Scope::Cumulative {
+            let was = old.as_ref().map(|r| order_key(&fk, &r.first));
+            let is = new.as_ref().map(|(r, _)| order_key(&fk, &r.first));
+            if was != is {
+                if let Some(k) = was {
+                    o.writes.delete(k);
+                }
+                if let Some(k) = is {
+                    o.writes.put(k, kept::encode(&fk.to_string()));
+                }
+            }
+        }
+        if fk.scope == Scope::Cumulative && old.is_some() != new.is_some() {
+            let key = series_count_key(&fk.party, fk.group, fk.outcome, &fk.reporter);
+            let n: u64 = kept::get(o, &key)?.unwrap_or(0);
+            match (n + u64::from(new.is_some())).saturating_sub(u64::from(old.is_some())) {
+                0 => o.writes.delete(key),
+                n => o.writes.put(key, kept::encode(&n)),
+            }
+        }
         if fk.scope == Scope::Incident {
             let was = old.map(|r| incident_of(&r));
             let is = new.map(|(r, _)| incident_of(&r));
@@ -202,16 +252,10 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
     }
 
     for (party, group, outcome) in tallies {
-        let figures: Vec<FigureFacts> = tally_records(o, &party, group, outcome)?
-            .into_iter()
-            .map(facts_now)
-            .collect();
         let key = summary_key(&party, group, outcome);
-        if figures.is_empty() {
-            o.writes.delete(key);
-        } else {
-            let summary = with_recent(o, summarize_tally(build_tally(&figures)), None)?;
-            o.writes.put(key, kept::encode(&summary));
+        match tally_now(o, &party, group, outcome)? {
+            None => o.writes.delete(key),
+            Some(summary) => o.writes.put(key, kept::encode(&with_recent(o, summary, None)?)),
         }
     }
 
@@ -344,6 +388,7 @@ fn recent_at(read: &dyn KeptRead, key: &FigureKey, date: Option<NaiveDate>) -> R
         read,
         Range {
             prefix: &citations_prefix(key),
+            lower: None,
             upper: Some(&citations_upper(key, date)),
             reverse: true,
             skip: 0,
@@ -362,6 +407,189 @@ fn with_recent(read: &dyn KeptRead, mut t: TallySummary, date: Option<NaiveDate>
         }
     }
     Ok(t)
+}
+
+// How many of a series' last figures a summary reads first: enough for its latest figure and,
+// nearly always, the latest one that counts (read further back when all of those are suspect).
+const TAIL: usize = 4;
+
+// A series' last `want + 1` figures in series order (one more than are judged: a figure's flags
+// need the one before it), and whether that is all of them.
+fn series_tail(read: &dyn KeptRead, prefix: &[u8], want: usize) -> Result<(Vec<FigureRecord>, bool), StoreError> {
+    let keys: Vec<String> = kept::page(
+        read,
+        Range {
+            prefix,
+            lower: None,
+            upper: None,
+            reverse: true,
+            skip: 0,
+            limit: want.saturating_add(1),
+        },
+    )?;
+    let whole = keys.len() <= want;
+    let mut out = Vec::with_capacity(keys.len());
+    for k in keys {
+        let fk = parse_figure(&k)?;
+        let record = kept::get::<FigureRecord>(read, &record_key(&fk))?.ok_or_else(|| StoreError::Corrupt {
+            seq: 0,
+            reason: format!("kept casualties: figure {k} is ordered but not kept"),
+        })?;
+        out.push(record);
+    }
+    Ok((out, whole))
+}
+
+// A tally's summary as of now, from the ends of its series: what it costs depends on how many
+// reporters it has, not on how many figures they gave. Equal to summarizing `build_tally` over
+// every figure (tested): a figure's flags depend on the one before it, the one after it and
+// the later ones, which the end holds; a suspect figure is confirmed by another reporter's
+// figure within two days, which a range read finds.
+fn tally_now(
+    read: &dyn KeptRead,
+    party: &Option<String>,
+    group: Group,
+    outcome: Outcome,
+) -> Result<Option<TallySummary>, StoreError> {
+    let counts: Vec<(Vec<u8>, u64)> =
+        kept::scan_all(read, &tally_parts(Key::new("cs"), party, group, outcome).bytes())?;
+    if counts.is_empty() {
+        return Ok(None);
+    }
+    // Each series: its reporter, how many figures, the first figure in key order (whose
+    // reporter gives the series its side and kind), its end, and from where that end is judged.
+    struct End {
+        figures: usize,
+        first: FigureRecord,
+        want: usize,
+        series: super::Series,
+        trusted_from: usize,
+    }
+    let mut ends: Vec<End> = Vec::new();
+    for (key, n) in counts {
+        let reporter = Key::parts(&key, 4)
+            .and_then(|p| p.into_iter().nth(3))
+            .ok_or_else(|| StoreError::Corrupt {
+                seq: 0,
+                reason: format!("kept casualties: unreadable key {}", String::from_utf8_lossy(&key)),
+            })?;
+        let prefix = series_prefix(party, group, outcome, &reporter).bytes();
+        let first: Option<FigureRecord> = kept::page(
+            read,
+            Range {
+                prefix: &prefix,
+                lower: None,
+                upper: None,
+                reverse: false,
+                skip: 0,
+                limit: 1,
+            },
+        )?
+        .pop();
+        let Some(first) = first else { continue };
+        ends.push(End {
+            figures: n as usize,
+            first,
+            want: TAIL,
+            series: super::Series {
+                reporter,
+                side: None,
+                kind: None,
+                stance: super::Stance::Unattributed,
+                points: Vec::new(),
+            },
+            trusted_from: 0,
+        });
+    }
+    let mut pending: Vec<usize> = (0..ends.len()).collect();
+    while !pending.is_empty() {
+        for &i in &pending {
+            let e = &mut ends[i];
+            let prefix = order_prefix(party, group, outcome, &e.series.reporter).bytes();
+            let (tail, whole) = series_tail(read, &prefix, e.want)?;
+            let mut figures: Vec<FigureFacts> = vec![facts_now(e.first.clone())];
+            figures.extend(tail.into_iter().filter(|r| r.key != e.first.key).map(facts_now));
+            // The first figure only names the series' reporter; it is judged only when the end
+            // reaches it.
+            let tally = build_tally(&figures);
+            let mut series = tally.series.into_iter().next().ok_or_else(|| StoreError::Corrupt {
+                seq: 0,
+                reason: "kept casualties: an empty series".into(),
+            })?;
+            if !whole {
+                series.points.retain(|p| p.key != e.first.key.to_string());
+                series.points.iter_mut().for_each(|p| p.flags.clear());
+                super::flag_series(&mut series.points);
+            }
+            e.trusted_from = usize::from(!whole);
+            e.series = series;
+            e.want = if whole { usize::MAX } else { e.want * 2 };
+        }
+        // A suspect figure another side's own or a third party's figure confirms (within a
+        // tenth, within two days) is not suspect after all.
+        for &i in &pending {
+            let (from, end) = (ends[i].trusted_from, ends[i].series.points.len());
+            for j in from..end {
+                let p = &ends[i].series.points[j];
+                if !p.flags.contains(&Flag::Suspect) {
+                    continue;
+                }
+                let (count, as_of) = (p.count, p.as_of);
+                let mut matched = false;
+                for other in ends.iter().filter(|o| {
+                    o.series.reporter != ends[i].series.reporter
+                        && matches!(o.series.stance, super::Stance::Own | super::Stance::ThirdParty)
+                }) {
+                    let prefix = series_prefix(party, group, outcome, &other.series.reporter);
+                    let lower = series_prefix(party, group, outcome, &other.series.reporter)
+                        .str(&(as_of - chrono::Duration::days(2)).to_string())
+                        .bytes();
+                    let upper = series_prefix(party, group, outcome, &other.series.reporter)
+                        .str(&(as_of + chrono::Duration::days(3)).to_string())
+                        .bytes();
+                    let near: Vec<FigureRecord> = kept::page(
+                        read,
+                        Range {
+                            prefix: &prefix.bytes(),
+                            lower: Some(&lower),
+                            upper: Some(&upper),
+                            reverse: false,
+                            skip: 0,
+                            limit: usize::MAX,
+                        },
+                    )?;
+                    if near
+                        .iter()
+                        .any(|r| (r.key.count as f64 - count as f64).abs() <= 0.1 * count as f64)
+                    {
+                        matched = true;
+                        break;
+                    }
+                }
+                if matched {
+                    ends[i].series.points[j].flags.retain(|f| *f != Flag::Suspect);
+                }
+            }
+        }
+        // A series whose judged end is all suspect is read further back.
+        pending.retain(|&i| {
+            let e = &ends[i];
+            e.trusted_from > 0
+                && e.series.points[e.trusted_from..]
+                    .iter()
+                    .all(|p| p.flags.contains(&Flag::Suspect))
+        });
+    }
+    let series: Vec<(super::Series, usize)> = ends
+        .into_iter()
+        .map(|e| {
+            let mut s = e.series;
+            // Only the judged end is used; the count is the whole series'.
+            s.points.drain(..e.trusted_from);
+            (s, e.figures)
+        })
+        .collect();
+    Ok(Some(super::summarize_series(party.clone(), group, outcome, series)))
 }
 
 // A tally's cumulative figures, in key order.
@@ -394,6 +622,7 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
             read,
             Range {
                 prefix: &Key::new("ci").bytes(),
+                lower: None,
                 upper: None,
                 reverse: true,
                 skip: 0,
@@ -488,6 +717,7 @@ pub fn citations(
         read,
         Range {
             prefix: &citations_prefix(key),
+            lower: None,
             upper: upper.as_deref(),
             reverse: false,
             skip: offset,

@@ -630,9 +630,37 @@ pub fn summarize_tally(t: Tally) -> TallySummary {
     let series = t
         .series
         .into_iter()
-        .filter_map(|s| {
+        .map(|s| {
+            let n = s.points.len();
+            (s, n)
+        })
+        .collect();
+    summarize_series(t.party, t.group, t.outcome, series)
+}
+
+/// A tally's summary from its reporters' flagged series (each with how many figures it has:
+/// a series may hold only its latest figures, as long as its latest counted one is among them).
+pub fn summarize_series(
+    party: Option<String>,
+    group: Group,
+    outcome: Outcome,
+    series: Vec<(Series, usize)>,
+) -> TallySummary {
+    let latest: Vec<(&Series, &Figure)> = series
+        .iter()
+        .filter_map(|(s, _)| latest_counted(s).map(|p| (s, p)))
+        .collect();
+    let non_adversary: Vec<u64> = latest
+        .iter()
+        .filter(|(s, _)| matches!(s.stance, Stance::Own | Stance::ThirdParty))
+        .map(|(_, p)| p.count)
+        .collect();
+    let headline = headline(&latest, group, outcome);
+    let (low, high) = (non_adversary.iter().min().copied(), non_adversary.iter().max().copied());
+    let series = series
+        .into_iter()
+        .filter_map(|(s, figures)| {
             let counted = latest_counted(&s).cloned();
-            let figures = s.points.len();
             let mut latest = s.points.last()?.clone();
             latest.citations = recent(latest.citations);
             let counted = counted.filter(|c| c.key != latest.key).map(|mut c| {
@@ -651,12 +679,12 @@ pub fn summarize_tally(t: Tally) -> TallySummary {
         })
         .collect();
     TallySummary {
-        party: t.party,
-        group: t.group,
-        outcome: t.outcome,
-        headline: t.headline,
-        low: t.low,
-        high: t.high,
+        party,
+        group,
+        outcome,
+        headline,
+        low,
+        high,
         series,
     }
 }

@@ -433,6 +433,7 @@ pub fn presence(read: &dyn KeptRead, kind: Kind, at: AsOf) -> Result<PresenceVie
             read,
             Range {
                 prefix: &presence_days(kind, &p.id).bytes(),
+                lower: None,
                 upper: Some(&upper.bytes()),
                 reverse: false,
                 skip: 0,
@@ -464,6 +465,7 @@ pub fn claims(read: &dyn KeptRead, at: AsOf) -> Result<ClaimsSummary, StoreError
                     read,
                     Range {
                         prefix: &prefix.bytes(),
+                        lower: None,
                         upper: Some(&upper),
                         reverse: true,
                         skip: 0,
@@ -530,6 +532,7 @@ pub fn claim_page(
         read,
         Range {
             prefix: &group_prefix(kind, &by, against.as_deref()).bytes(),
+            lower: None,
             upper: upper.as_deref(),
             reverse: false,
             skip: offset,
