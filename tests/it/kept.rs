@@ -30,7 +30,7 @@ fn dates() -> Vec<Option<chrono::NaiveDate>> {
 }
 
 /// Every kept entry (`k/...`) of a projection tree.
-fn kept_entries(facts: &dyn FactStore) -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn kept_entries(facts: &dyn FactStore) -> BTreeMap<Vec<u8>, Vec<u8>> {
     let mut out = BTreeMap::new();
     facts
         .kept_scan(b"k/", None, false, &mut |k, v| {
@@ -42,7 +42,11 @@ fn kept_entries(facts: &dyn FactStore) -> BTreeMap<Vec<u8>, Vec<u8>> {
 }
 
 /// Every kept view's answer on `date` against the fold's, as JSON (with a readable diff).
-fn check_views(facts: &dyn FactStore, profile: &Profile, date: Option<chrono::NaiveDate>) -> Result<(), String> {
+pub(crate) fn check_views(
+    facts: &dyn FactStore,
+    profile: &Profile,
+    date: Option<chrono::NaiveDate>,
+) -> Result<(), String> {
     let articles = facts.all().unwrap();
     let at = AsOf { date, seq: None };
     for view in View::ALL {
@@ -121,7 +125,7 @@ fn incremental(dir: &std::path::Path, order: &[Article], chunk: usize, page: usi
 }
 
 /// Rebuilds the projection of `store` in one go and returns its kept entries.
-fn rebuilt_entries(store: &SledStore, projector: &Projector) -> BTreeMap<Vec<u8>, Vec<u8>> {
+pub(crate) fn rebuilt_entries(store: &SledStore, projector: &Projector) -> BTreeMap<Vec<u8>, Vec<u8>> {
     store.reset_facts(projector.fingerprint()).unwrap();
     let fresh = store.facts(projector.fingerprint()).unwrap();
     catch_up(projector, store, &fresh, &mut |_, _| {}).unwrap();
