@@ -15,7 +15,7 @@ use crate::projection::articles::{ArticleDetail, ArticlesView};
 use crate::projection::casualties::CasualtySummary;
 use crate::projection::casualties::kept::CitationPage;
 use crate::projection::ceasefire::{CeasefireView, TruceStatus};
-use crate::projection::control::ControlView;
+use crate::projection::control::ControlSummary;
 use crate::projection::mentions::kept::ClaimPage;
 use crate::projection::mentions::{ClaimsSummary, PresenceView};
 use crate::projection::timeline::TimelineView;
@@ -156,21 +156,6 @@ fn figure(count: u64, bound: Bound) -> String {
         Bound::AtMost => "≤",
     };
     format!("{mark}{count}")
-}
-
-// "oc-media 2020-10-11 (+2)": where a figure was first read, and how many more reported it.
-fn sources(citations: &[Citation]) -> String {
-    match citations.first() {
-        None => "-".into(),
-        Some(c) => {
-            let more = if citations.len() > 1 {
-                format!(" (+{})", citations.len() - 1)
-            } else {
-                String::new()
-            };
-            format!("{} {}{more}", c.feed, c.published.format("%Y-%m-%d"))
-        }
-    }
 }
 
 fn as_of_line(as_of: &AsOf) -> String {
@@ -407,7 +392,7 @@ pub fn ceasefire(v: &CeasefireView) -> String {
 }
 
 /// The control view as a table: one row per place.
-pub fn control(v: &ControlView) -> String {
+pub fn control(v: &ControlSummary) -> String {
     let mut s = format!("Control, {}\n", as_of_line(&v.as_of));
     if v.places.is_empty() {
         s.push_str("no control claims yet\n");
@@ -430,9 +415,9 @@ pub fn control(v: &ControlView) -> String {
             })
             .collect();
         let last = p
-            .claims
+            .recent
             .last()
-            .map(|c| sources(std::slice::from_ref(&c.citation)))
+            .map(|c| latest_source(std::slice::from_ref(&c.citation), p.claims))
             .unwrap_or_default();
         t.add_row(vec![
             p.name.clone(),

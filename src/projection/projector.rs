@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 
 use super::kept::{Overlay, Writes};
-use super::{Analysed, ArticleFacts, FactStore, Projections, analyse, casualties, fingerprint, fold_in, mentions};
+use super::{
+    Analysed, ArticleFacts, FactStore, Projections, analyse, casualties, control, fingerprint, fold_in, mentions,
+};
 use crate::event::StoredEvent;
 use crate::extract::Lexicon;
 use crate::matcher::MatcherError;
@@ -118,9 +120,9 @@ pub fn catch_up_paged(
     while let Some(last) = page.last() {
         let last_seq = last.header.seq;
         let (analysed, committed, next) = std::thread::scope(|scope| {
-            let commit = pending
-                .take()
-                .map(|(changes, seq)| scope.spawn(move || commit(facts, changes, seq).map(|()| seq)));
+            let commit = pending.take().map(|(changes, seq)| {
+                scope.spawn(move || commit(facts, &projector.lex.profile, changes, seq).map(|()| seq))
+            });
             let next = (last_seq < head).then(|| scope.spawn(move || log.read_after(last_seq, page_size)));
             let analysed = analyse_page(&page, &projector.lex);
             (analysed, commit.map(joined).transpose(), next.map(joined).transpose())
@@ -147,7 +149,7 @@ pub fn catch_up_paged(
         page = next?.unwrap_or_default();
     }
     if let Some((changes, seq)) = pending {
-        commit(facts, changes, seq)?;
+        commit(facts, &projector.lex.profile, changes, seq)?;
         progress(seq - start, head - start);
     }
     Ok(checkpoint - start)
@@ -158,8 +160,8 @@ type Changes = (BTreeMap<String, Option<ArticleFacts>>, BTreeMap<String, Article
 
 // Folds a page's changed articles into the kept views and commits both with the checkpoint. Runs
 // beside the next page's extraction; it reads the kept state the previous commit left.
-fn commit(facts: &dyn FactStore, (before, changed): Changes, seq: u64) -> Result<(), StoreError> {
-    let writes = fold_views(facts, &before, &changed)?;
+fn commit(facts: &dyn FactStore, profile: &Profile, (before, changed): Changes, seq: u64) -> Result<(), StoreError> {
+    let writes = fold_views(facts, profile, &before, &changed)?;
     let articles: Vec<ArticleFacts> = changed.into_values().collect();
     facts.commit(&articles, &writes, seq)
 }
@@ -168,6 +170,7 @@ fn commit(facts: &dyn FactStore, (before, changed): Changes, seq: u64) -> Result
 // folded into every kept view (reading the state as the previous page's commit left it).
 fn fold_views(
     facts: &dyn FactStore,
+    profile: &Profile,
     before: &BTreeMap<String, Option<ArticleFacts>>,
     changed: &BTreeMap<String, ArticleFacts>,
 ) -> Result<Writes, StoreError> {
@@ -178,6 +181,7 @@ fn fold_views(
     let mut overlay = Overlay::new(facts);
     casualties::kept::fold_page(&mut overlay, &changes)?;
     mentions::kept::fold_page(&mut overlay, &changes)?;
+    control::kept::fold_page(&mut overlay, &changes, profile)?;
     Ok(overlay.writes)
 }
 

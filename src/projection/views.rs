@@ -39,8 +39,8 @@ pub enum Answer {
     Casualties(casualties::CasualtySummary),
     /// `ceasefire`.
     Ceasefire(ceasefire::CeasefireView),
-    /// `control`.
-    Control(control::ControlView),
+    /// `control`: the summary (each place's status, latest claim per side, latest claims).
+    Control(control::ControlSummary),
     /// `timeline`.
     Timeline(timeline::TimelineView),
     /// `actors`.
@@ -79,7 +79,11 @@ impl View {
     /// Whether `at` is answered from the kept state (else from a fold of every article's facts,
     /// which reads the whole projection).
     pub fn is_kept(self, at: AsOf) -> bool {
-        at.seq.is_none() && matches!(self, View::Casualties | View::Actors | View::Locations | View::Claims)
+        at.seq.is_none()
+            && matches!(
+                self,
+                View::Casualties | View::Control | View::Actors | View::Locations | View::Claims
+            )
     }
 
     /// The answer from the kept state; only for questions `is_kept` accepts.
@@ -91,6 +95,7 @@ impl View {
                 mentions::kept::presence(read, mentions::kept::Kind::Locations, at).map(Answer::Locations)
             }
             View::Claims => mentions::kept::claims(read, at).map(Answer::Claims),
+            View::Control => control::kept::summary(read, profile, at).map(Answer::Control),
             other => Err(StoreError::Engine {
                 context: format!("answering {}", other.name()),
                 message: "this view has no kept state yet".into(),
@@ -103,7 +108,7 @@ impl View {
         match self {
             View::Casualties => Answer::Casualties(casualties::summary(articles, profile, at)),
             View::Ceasefire => Answer::Ceasefire(ceasefire::view(articles, at)),
-            View::Control => Answer::Control(control::view(articles, profile, at)),
+            View::Control => Answer::Control(control::summary(articles, profile, at)),
             View::Timeline => Answer::Timeline(timeline::view(articles, profile, at)),
             View::Actors => Answer::Actors(mentions::actors(articles, at)),
             View::Locations => Answer::Locations(mentions::locations(articles, at)),

@@ -389,3 +389,42 @@ fn long_series_are_summarized_from_their_ends_as_the_fold_would() {
     let incremental = kept_entries(&facts);
     assert_eq!(incremental, rebuilt_entries(&store, &projector));
 }
+
+/// A place taken, disputed for days, then given up by the side that lost it: the kept control
+/// state reads back past the disputes to the capture that says who holds it now, as the fold
+/// does, now and on each day.
+#[test]
+fn a_loss_after_long_disputes_is_read_back_to_the_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = shipped_profile();
+    let mut log = vec![report(
+        "take",
+        "2020-10-20T09:00:00Z",
+        "Azerbaijani troops have taken full control of Martuni, the Azerbaijani Defence Ministry said.",
+    )];
+    for day in 21..27 {
+        log.push(report(
+            &format!("deny-{day}"),
+            &format!("2020-10-{day}T09:00:00Z"),
+            "The Nagorno-Karabakh authorities denied that Martuni had been captured, saying fighting continued on its outskirts.",
+        ));
+    }
+    log.push(report(
+        "lost",
+        "2020-10-28T09:00:00Z",
+        "Armenian forces withdrew from Martuni, the Armenian Defence Ministry said.",
+    ));
+    let (store, projector) = incremental(dir.path(), &log, 3, 2);
+    let facts = store.facts(projector.fingerprint()).unwrap();
+    for date in [
+        None,
+        Some("2020-10-22".parse().unwrap()),
+        Some("2020-10-28".parse().unwrap()),
+    ] {
+        check_views(&facts, &profile, date).unwrap();
+    }
+    let control = frontline::projection::control::kept::summary(&facts, &profile, AsOf::default()).unwrap();
+    let martuni = control.places.iter().find(|p| p.location == "martuni").unwrap();
+    assert_eq!(martuni.claims, 8, "{martuni:?}");
+    assert_eq!(martuni.controller.as_deref(), Some("azerbaijan"), "{martuni:?}");
+}

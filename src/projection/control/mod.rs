@@ -2,7 +2,10 @@
 //! latest claim per claiming side, and its status: held by a side, or contested when the sides'
 //! claims disagree within two days or a denial is on file.
 //!
-//! Pure. Claims are ordered by publication, never by arrival.
+//! Pure. Claims are ordered by publication, never by arrival. `view` folds every article (the
+//! oracle, `--at-seq`, the timeline); `kept` keeps the summary as state.
+
+pub mod kept;
 
 use std::collections::BTreeMap;
 
@@ -13,7 +16,7 @@ use crate::extract::{Change, ControlClaim};
 use crate::profile::Profile;
 
 /// A claim with where it was read.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ClaimReport {
     /// What was claimed.
     pub change: Change,
@@ -154,4 +157,59 @@ fn status(claims: &[ClaimReport], initial: Option<String>) -> (PlaceStatus, Opti
         },
         controller,
     )
+}
+
+/// How many of a place's most recent claims a summary carries.
+pub const RECENT_CLAIMS: usize = 3;
+
+/// One place in a summary: its status, and the latest claims instead of all of them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PlaceSummary {
+    /// Location id.
+    pub location: String,
+    /// Display name.
+    pub name: String,
+    /// The side holding it when the conflict began (from the profile).
+    pub initially_held_by: Option<String>,
+    /// Held or contested.
+    pub status: PlaceStatus,
+    /// Who holds it, as far as the claims say.
+    pub controller: Option<String>,
+    /// The latest claim of each claiming side.
+    pub latest_by_claimant: BTreeMap<String, ClaimReport>,
+    /// How many claims.
+    pub claims: u64,
+    /// The most recent claims, oldest first.
+    pub recent: Vec<ClaimReport>,
+}
+
+/// The control summary: what `frontline control` and `/v1/control` answer with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ControlSummary {
+    /// What it answers for.
+    pub as_of: AsOf,
+    /// Places with at least one claim, in profile order.
+    pub places: Vec<PlaceSummary>,
+}
+
+/// The summary of the fold of `articles` (the kept state's oracle, and `--at-seq`).
+pub fn summary(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> ControlSummary {
+    let places = view(articles, profile, as_of)
+        .places
+        .into_iter()
+        .map(|p| {
+            let cut = p.claims.len().saturating_sub(RECENT_CLAIMS);
+            PlaceSummary {
+                claims: p.claims.len() as u64,
+                recent: p.claims[cut..].to_vec(),
+                location: p.location,
+                name: p.name,
+                initially_held_by: p.initially_held_by,
+                status: p.status,
+                controller: p.controller,
+                latest_by_claimant: p.latest_by_claimant,
+            }
+        })
+        .collect();
+    ControlSummary { as_of, places }
 }
