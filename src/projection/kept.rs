@@ -102,21 +102,30 @@ impl KeptRead for Overlay<'_> {
                 None => merged.remove(k),
             };
         }
-        let mut go = |(k, v): (&Vec<u8>, &Vec<u8>)| visit(k, v);
-        if reverse {
-            for e in merged.iter().rev() {
-                if !go(e) {
-                    break;
-                }
-            }
-        } else {
-            for e in merged.iter() {
-                if !go(e) {
-                    break;
-                }
+        visit_in_order(merged.iter(), reverse, visit);
+        Ok(())
+    }
+}
+
+// Hands `items` to `visit` in order or reversed, until it says stop.
+fn visit_in_order<'x>(
+    items: impl DoubleEndedIterator<Item = (&'x Vec<u8>, &'x Vec<u8>)>,
+    reverse: bool,
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
+) {
+    let mut go = |(k, v): (&Vec<u8>, &Vec<u8>)| visit(k, v);
+    if reverse {
+        for e in items.rev() {
+            if !go(e) {
+                break;
             }
         }
-        Ok(())
+    } else {
+        for e in items {
+            if !go(e) {
+                break;
+            }
+        }
     }
 }
 
@@ -156,20 +165,7 @@ impl KeptRead for Memory {
             .range(prefix.to_vec()..)
             .take_while(|(k, _)| k.starts_with(prefix) && upper.is_none_or(|u| k.as_slice() < u));
         let items: Vec<_> = range.collect();
-        let mut go = |(k, v): (&Vec<u8>, &Vec<u8>)| visit(k, v);
-        if reverse {
-            for e in items.into_iter().rev() {
-                if !go(e) {
-                    break;
-                }
-            }
-        } else {
-            for e in items {
-                if !go(e) {
-                    break;
-                }
-            }
-        }
+        visit_in_order(items.into_iter(), reverse, visit);
         Ok(())
     }
 }

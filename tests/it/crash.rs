@@ -68,15 +68,7 @@ fn sigkill_during_appends_loses_no_acknowledged_event() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(24);
-    let seed: u64 = std::env::var("FRONTLINE_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        });
+    let seed = seed();
     println!("crash test: {rounds} rounds, FRONTLINE_CRASH_SEED={seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let dir = tempfile::tempdir().unwrap();
@@ -168,6 +160,19 @@ fn sigkill_during_appends_loses_no_acknowledged_event() {
 
 const PROJECTOR_ENV: &str = "FRONTLINE_CRASH_PROJECTOR";
 
+// `FRONTLINE_CRASH_SEED`, or the clock.
+fn seed() -> u64 {
+    std::env::var("FRONTLINE_CRASH_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1)
+        })
+}
+
 /// The child side of the projection crash test: rebuilds the projection of the store in
 /// `FRONTLINE_CRASH_PROJECTOR` over and over in pages of seven events, printing `PAGE <seq>`
 /// after each committed page and `RESET` before each rebuild, until killed.
@@ -198,15 +203,7 @@ fn sigkill_during_a_projection_page_leaves_the_previous_checkpoint() {
     if std::env::var_os(PROJECTOR_ENV).is_some() || std::env::var_os(WRITER_ENV).is_some() {
         return;
     }
-    let seed: u64 = std::env::var("FRONTLINE_CRASH_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos() as u64)
-                .unwrap_or(1)
-        });
+    let seed = seed();
     println!("projection crash test: FRONTLINE_CRASH_SEED={seed}");
     let mut rng = fastrand::Rng::with_seed(seed);
     let dir = tempfile::tempdir().unwrap();
