@@ -129,7 +129,7 @@ fn visit_in_order<'x>(
     }
 }
 
-/// An in-memory kept state (tests, and the oracle's side of comparisons).
+/// An in-memory kept state (for tests of the plumbing).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Memory {
     /// Every entry.
