@@ -414,6 +414,14 @@ fn a_loss_after_long_disputes_is_read_back_to_the_capture() {
         "2020-10-28T09:00:00Z",
         "Armenian forces withdrew from Martuni, the Armenian Defence Ministry said.",
     ));
+    // A place only ever fought over: contested, held by whoever held it at the start.
+    for day in 20..28 {
+        log.push(report(
+            &format!("near-{day}"),
+            &format!("2020-10-{day}T12:00:00Z"),
+            "Claims of advance near Stepanakert disputed by Armenia and Azerbaijan as fighting in Nagorno-Karabakh continued.",
+        ));
+    }
     let (store, projector) = incremental(dir.path(), &log, 3, 2);
     let facts = store.facts(projector.fingerprint()).unwrap();
     for date in [
@@ -427,4 +435,10 @@ fn a_loss_after_long_disputes_is_read_back_to_the_capture() {
     let martuni = control.places.iter().find(|p| p.location == "martuni").unwrap();
     assert_eq!(martuni.claims, 8, "{martuni:?}");
     assert_eq!(martuni.controller.as_deref(), Some("azerbaijan"), "{martuni:?}");
+    let stepanakert = control.places.iter().find(|p| p.location == "stepanakert").unwrap();
+    assert_eq!(stepanakert.claims, 8, "{stepanakert:?}");
+    assert_eq!(
+        (stepanakert.status, stepanakert.controller.as_deref()),
+        (frontline::projection::control::PlaceStatus::Contested, Some("armenia"))
+    );
 }

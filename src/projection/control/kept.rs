@@ -3,10 +3,12 @@
 //!
 //! What is kept (under the projection's `k/` keys): `xc`, every claim about a place in citation
 //! order (publication first, so "as of DATE" is a key range); `xk`, the same per claiming side
-//! (its latest claim is one read); `xd`, claims per place and publication day; `xs`, the sides
-//! that ever claimed a place; `xp`, each place's summary as of now. A place's status needs only
-//! its claims since the latest change of hands (and, for a loss, the capture before it), which a
-//! read from the end finds; what a page or a question costs does not grow with the log.
+//! (its latest claim is one read); `xl`, its captures and losses; `xn`, the claims other than a
+//! change of hands that disagree with its holder at the start; `xd`, claims per place and publication day; `xs`, the sides that
+//! ever claimed a place; `xp`, each place's summary as of now. A place's status needs only its
+//! latest change of hands (for a loss, the capture before it) and the claims within two days
+//! after it, or, with no change on file, one disagreeing claim: short reads, so what a page or a
+//! question costs does not grow with the log.
 //!
 //! A function of the counting article versions, never of arrival order. Pure: all I/O through
 //! `KeptRead` and `Overlay`.
@@ -15,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
-use super::{ClaimReport, ControlSummary, PlaceSummary, RECENT_CLAIMS, status};
+use super::{ClaimReport, ControlSummary, PlaceSummary, RECENT_CLAIMS, WINDOW_HOURS, status};
 use crate::extract::Change;
 use crate::profile::Profile;
 use crate::projection::kept::{self, Days, KeptRead, Key, Overlay, Range};
@@ -44,10 +46,27 @@ fn order(k: Key, c: &ClaimReport, i: usize) -> Vec<u8> {
         .bytes()
 }
 
-// What one article's counting version claims, by place: (key under `xc`, key under `xk`, claim).
-type Contribution = BTreeMap<Vec<u8>, (String, Vec<u8>, ClaimReport)>;
+// What one article's counting version claims, by its key under `xc`: the place, its other keys
+// (under `xk`, and under `xl` for a change of hands or `xn` for a disagreement that counts when
+// no change is on file), and the claim.
+type Contribution = BTreeMap<Vec<u8>, (String, Vec<Vec<u8>>, ClaimReport)>;
 
-fn contributions(a: &ArticleFacts) -> Contribution {
+// A change of hands: what a place's status is read back to.
+fn is_change(c: &ClaimReport) -> bool {
+    matches!(c.change, Change::Captured | Change::Lost) && c.side.is_some()
+}
+
+// A claim that makes a place contested when no change of hands is on file (its holder is the
+// one it had at the start).
+fn disagrees_with_start(c: &ClaimReport, initial: &Option<String>) -> bool {
+    match c.change {
+        Change::Contested => true,
+        Change::Captured => c.side != *initial,
+        Change::Lost => c.side == *initial,
+    }
+}
+
+fn contributions(a: &ArticleFacts, profile: &Profile) -> Contribution {
     let mut out = Contribution::new();
     let Some(revision) = a.revisions.last().filter(|r| r.facts.relevant) else {
         return out;
@@ -60,10 +79,23 @@ fn contributions(a: &ArticleFacts) -> Contribution {
             claimed_by: c.claimed_by.clone(),
             citation: sel.cite(&c.evidence, c.span),
         };
-        let by = order(claimant_prefix(&c.location, &who(&report)), &report, i);
+        let mut keys = vec![order(claimant_prefix(&c.location, &who(&report)), &report, i)];
+        let initial = profile
+            .locations
+            .iter()
+            .find(|l| l.id == c.location)
+            .and_then(|l| l.held_by.clone());
+        // Every capture or loss, with a side named or not: a loss is read back to the capture
+        // before it, and that one may name no side.
+        if matches!(report.change, Change::Captured | Change::Lost) {
+            keys.push(order(Key::new("xl").str(&c.location), &report, i));
+        }
+        if !is_change(&report) && disagrees_with_start(&report, &initial) {
+            keys.push(order(Key::new("xn").str(&c.location), &report, i));
+        }
         out.insert(
             order(claims_prefix(&c.location), &report, i),
-            (c.location.clone(), by, report),
+            (c.location.clone(), keys, report),
         );
     }
     out
@@ -77,12 +109,14 @@ pub fn fold_page(
 ) -> Result<(), StoreError> {
     let mut touched: BTreeSet<String> = BTreeSet::new();
     for (before, after) in changes {
-        let old = before.map(contributions).unwrap_or_default();
-        let new = contributions(after);
-        for (k, (place, by, c)) in &old {
+        let old = before.map(|b| contributions(b, profile)).unwrap_or_default();
+        let new = contributions(after, profile);
+        for (k, (place, others, c)) in &old {
             if new.get(k).is_none_or(|(_, _, n)| n != c) {
                 o.writes.delete(k.clone());
-                o.writes.delete(by.clone());
+                for other in others {
+                    o.writes.delete(other.clone());
+                }
                 let key = Key::new("xd").str(place).bytes();
                 let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
                 days.add(c.citation.published.date_naive(), 0);
@@ -94,10 +128,12 @@ pub fn fold_page(
                 touched.insert(place.clone());
             }
         }
-        for (k, (place, by, c)) in new {
+        for (k, (place, others, c)) in new {
             if old.get(&k).is_none_or(|(_, _, o)| *o != c) {
+                for other in others {
+                    o.writes.put(other, kept::encode(&(k.clone(), c.clone())));
+                }
                 o.writes.put(k, kept::encode(&c));
-                o.writes.put(by, kept::encode(&c));
                 let key = Key::new("xd").str(&place).bytes();
                 let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
                 days.add(c.citation.published.date_naive(), 1);
@@ -138,28 +174,38 @@ fn place_at(
         return Ok(None);
     }
     let upper = |k: Key| date.map(|d| k.instant(kept::day_after(d)).bytes());
-    // From the latest claim back to the latest change of hands (and for a loss, back to a
-    // capture by another side), or to the first claim.
-    let mut back: Vec<ClaimReport> = Vec::new();
-    let (mut change, mut resolved, mut failed) = (None::<ClaimReport>, false, None);
-    let upper_claims = upper(claims_prefix(place));
+    let last = |prefix: Key, upper: Option<Vec<u8>>| -> Result<Option<(Vec<u8>, ClaimReport)>, StoreError> {
+        Ok(kept::page(
+            read,
+            Range {
+                prefix: &prefix.bytes(),
+                lower: None,
+                upper: upper.as_deref(),
+                reverse: true,
+                skip: 0,
+                limit: 1,
+            },
+        )?
+        .pop())
+    };
+    // The status needs the latest change of hands (for a loss, also the capture before it by
+    // another side) and the claims within two days after it; with no change on file, whether any
+    // claim disagrees with the holder at the start. Each is a short read, however many claims.
+    let place_changes = || Key::new("xl").str(place);
+    let mut around: Vec<ClaimReport> = Vec::new();
+    let mut latest_change = None;
+    let mut failed = None;
+    let upper_changes = upper(place_changes());
     read.kept_scan(
-        &claims_prefix(place).bytes(),
-        upper_claims.as_deref(),
+        &place_changes().bytes(),
+        upper_changes.as_deref(),
         true,
-        &mut |k, v| match kept::decode::<ClaimReport>(k, v) {
-            Ok(c) => {
-                match &change {
-                    None if matches!(c.change, Change::Captured | Change::Lost) && c.side.is_some() => {
-                        resolved = c.change == Change::Captured;
-                        change = Some(c.clone());
-                    }
-                    Some(ch) if !resolved && c.change == Change::Captured && c.side != ch.side => resolved = true,
-                    _ => {}
-                }
-                back.push(c);
-                !(resolved && back.len() >= RECENT_CLAIMS)
+        &mut |k, v| match kept::decode::<(Vec<u8>, ClaimReport)>(k, v) {
+            Ok((at, c)) if is_change(&c) => {
+                latest_change = Some((at, c));
+                false
             }
+            Ok(_) => true,
             Err(e) => {
                 failed = Some(e);
                 false
@@ -169,14 +215,80 @@ fn place_at(
     if let Some(e) = failed {
         return Err(e);
     }
-    back.reverse();
-    let (status, controller) = status(&back, loc.held_by.clone());
-    let cut = back.len().saturating_sub(RECENT_CLAIMS);
-    let recent = back[cut..].to_vec();
+    match latest_change {
+        None => around.extend(last(Key::new("xn").str(place), upper(Key::new("xn").str(place)))?.map(|(_, c)| c)),
+        Some((at, change)) => {
+            if change.change == Change::Lost {
+                let before = order_of_change(read, place, &at)?;
+                let mut found = None;
+                let mut failed = None;
+                read.kept_scan(
+                    &place_changes().bytes(),
+                    Some(&before),
+                    true,
+                    &mut |k, v| match kept::decode::<(Vec<u8>, ClaimReport)>(k, v) {
+                        Ok((_, c)) if c.change == Change::Captured && c.side != change.side => {
+                            found = Some(c);
+                            false
+                        }
+                        Ok(_) => true,
+                        Err(e) => {
+                            failed = Some(e);
+                            false
+                        }
+                    },
+                )?;
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                around.extend(found);
+            }
+            let mut failed = None;
+            let upper_claims = upper(claims_prefix(place));
+            read.kept_scan(
+                &claims_prefix(place).bytes(),
+                upper_claims.as_deref(),
+                false,
+                &mut |k, v| {
+                    if k < at.as_slice() {
+                        return true;
+                    }
+                    match kept::decode::<ClaimReport>(k, v) {
+                        Ok(c) => {
+                            let past = (c.citation.published - change.citation.published).num_hours() > WINDOW_HOURS;
+                            if !past {
+                                around.push(c);
+                            }
+                            !past
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            false
+                        }
+                    }
+                },
+            )?;
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+    }
+    let (status, controller) = status(&around, loc.held_by.clone());
+    let recent: Vec<ClaimReport> = kept::page(
+        read,
+        Range {
+            prefix: &claims_prefix(place).bytes(),
+            lower: None,
+            upper: upper(claims_prefix(place)).as_deref(),
+            reverse: true,
+            skip: 0,
+            limit: RECENT_CLAIMS,
+        },
+    )?;
     let sides: BTreeSet<String> = kept::get(read, &Key::new("xs").str(place).bytes())?.unwrap_or_default();
     let mut latest_by_claimant = BTreeMap::new();
     for side in sides {
-        let latest: Vec<ClaimReport> = kept::page(
+        let latest: Vec<(Vec<u8>, ClaimReport)> = kept::page(
             read,
             Range {
                 prefix: &claimant_prefix(place, &side).bytes(),
@@ -187,7 +299,7 @@ fn place_at(
                 limit: 1,
             },
         )?;
-        if let Some(c) = latest.into_iter().next() {
+        if let Some((_, c)) = latest.into_iter().next() {
             latest_by_claimant.insert(side, c);
         }
     }
@@ -201,6 +313,17 @@ fn place_at(
         claims: count,
         recent,
     }))
+}
+
+// The key under `xl` of the change of hands whose key under `xc` is `at`: changes are kept under
+// both with the same order parts.
+fn order_of_change(_read: &dyn KeptRead, place: &str, at: &[u8]) -> Result<Vec<u8>, StoreError> {
+    let xc = claims_prefix(place).bytes();
+    let rest = at.strip_prefix(xc.as_slice()).ok_or_else(|| StoreError::Corrupt {
+        seq: 0,
+        reason: format!("kept control: a change of {place} with an unreadable key"),
+    })?;
+    Ok([Key::new("xl").str(place).bytes().as_slice(), rest].concat())
 }
 
 /// The control summary from the kept state, now (kept summaries) or as it stood on a date.

@@ -69,7 +69,7 @@ pub struct ControlView {
 }
 
 // Claims by different sides closer than this disagree about the same moment.
-const WINDOW_HOURS: i64 = 48;
+pub(crate) const WINDOW_HOURS: i64 = 48;
 
 /// Builds the control view of `articles` as of `as_of`.
 pub fn view(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> ControlView {
