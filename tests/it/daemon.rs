@@ -3,8 +3,7 @@
 
 use std::time::Duration;
 
-use frontline::store::{EventLog, SledStore};
-use frontline::units::ByteSize;
+use frontline::store::EventLog;
 
 use crate::support::daemon::Daemon;
 use crate::support::{data, write_config};
@@ -70,7 +69,7 @@ fn starts_offline_logs_each_failure_once_per_poll_and_stops_on_sigterm() {
         "{log:?}"
     );
 
-    let store = SledStore::open_existing(&config.store.path, ByteSize::mib(8)).unwrap();
+    let store = crate::support::reopen_store(&config.store.path);
     assert_eq!(store.head().unwrap(), 2);
     assert!(store.verify().unwrap().is_clean());
 }

@@ -195,7 +195,7 @@ async fn daemon_ingests_from_http_and_file_feeds_and_survives_failing_ones() {
     }
     assert_eq!(feed("caucasus-wire").health, Health::Healthy);
 
-    let store = SledStore::open_existing(&store_path, ByteSize::mib(8)).unwrap();
+    let store = crate::support::reopen_store(&store_path);
     let events = store.read_after(0, 1000).unwrap();
     let observed: Vec<_> = events
         .iter()

@@ -400,7 +400,7 @@ async fn churning_guids_switch_the_feed_to_links_without_duplicates_and_an_edite
         state.identity.reason.as_deref().unwrap().contains("new guid"),
         "{state:?}"
     );
-    let store = frontline::store::SledStore::open_existing(&store_path, frontline::units::ByteSize::mib(8)).unwrap();
+    let store = crate::support::reopen_store(&store_path);
     let events = frontline::store::EventLog::read_after(&store, 0, 100).unwrap();
     let streams: std::collections::BTreeSet<String> = events.iter().map(|e| e.header.stream.clone()).collect();
     // a and b under their first guids, c by its link: three articles, no duplicates.
@@ -430,8 +430,7 @@ async fn entries_seen_before_a_profile_change_are_rematched_at_the_next_start() 
     config.feeds[0].interval = Duration::from_secs(3600);
     let store_path = config.store.path.clone();
     let count = || {
-        let store =
-            frontline::store::SledStore::open_existing(&store_path, frontline::units::ByteSize::mib(8)).unwrap();
+        let store = crate::support::reopen_store(&store_path);
         frontline::store::EventLog::head(&store).unwrap()
     };
 

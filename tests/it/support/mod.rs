@@ -106,6 +106,21 @@ pub async fn wait_for(what: &str, timeout: Duration, mut cond: impl FnMut() -> b
     }
 }
 
+/// Opens an existing store just closed by a daemon or a writer, retrying while sled's flusher
+/// still holds its lock (see `raw_sled`).
+pub fn reopen_store(path: &Path) -> frontline::store::SledStore {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        match frontline::store::SledStore::open_existing(path, frontline::units::ByteSize::mib(8)) {
+            Ok(store) => return store,
+            Err(e) if std::time::Instant::now() < deadline && e.to_string().to_lowercase().contains("lock") => {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            Err(e) => panic!("reopening {}: {e}", path.display()),
+        }
+    }
+}
+
 /// Opens a store's sled database directly (tests that damage or age a store on purpose). A
 /// store just dropped may still be held for a moment by sled's flusher thread, which keeps the
 /// database (and its file lock) alive until its next tick; so a lock error is retried for a few
