@@ -90,14 +90,14 @@ impl KeptRead for Overlay<'_> {
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
         let in_range = |k: &Vec<u8>| k.starts_with(prefix) && upper.is_none_or(|u| k.as_slice() < u);
-        let mine: Vec<(&Vec<u8>, &Option<Vec<u8>>)> = self
+        let mine: Vec<Written<'_>> = self
             .writes
             .changes
             .range(prefix.to_vec()..)
             .take_while(|(k, _)| k.starts_with(prefix))
             .filter(|(k, _)| in_range(k))
             .collect();
-        let mut mine: Box<dyn Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)>> = if reverse {
+        let mut mine: Box<dyn Iterator<Item = Written<'_>>> = if reverse {
             Box::new(mine.into_iter().rev())
         } else {
             Box::new(mine.into_iter())
@@ -175,6 +175,9 @@ fn visit_in_order<'x>(
         }
     }
 }
+
+// One of a page's writes: a key and its new value (`None`: deleted).
+type Written<'a> = (&'a Vec<u8>, &'a Option<Vec<u8>>);
 
 /// An in-memory kept state (for tests of the plumbing).
 #[derive(Debug, Default, Clone, PartialEq)]
