@@ -416,6 +416,33 @@ pub fn page<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, range: Range<'_
     Ok(out)
 }
 
+/// The first entry under `prefix` (below `upper`), in key order or reversed, whose decoded value
+/// `wanted` accepts.
+pub fn find<T: serde::de::DeserializeOwned>(
+    read: &dyn KeptRead,
+    prefix: &[u8],
+    upper: Option<&[u8]>,
+    reverse: bool,
+    mut wanted: impl FnMut(&T) -> bool,
+) -> Result<Option<T>, StoreError> {
+    let (mut found, mut failed) = (None, None);
+    read.kept_scan(prefix, upper, reverse, &mut |k, v| match decode::<T>(k, v) {
+        Ok(t) if wanted(&t) => {
+            found = Some(t);
+            false
+        }
+        Ok(_) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    })?;
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(found),
+    }
+}
+
 /// The value at `key`, decoded.
 pub fn get<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, key: &[u8]) -> Result<Option<T>, StoreError> {
     read.kept_get(key)?.map(|v| decode(key, &v)).transpose()

@@ -193,55 +193,27 @@ fn place_at(
     // claim disagrees with the holder at the start. Each is a short read, however many claims.
     let place_changes = || Key::new("xl").str(place);
     let mut around: Vec<ClaimReport> = Vec::new();
-    let mut latest_change = None;
-    let mut failed = None;
     let upper_changes = upper(place_changes());
-    read.kept_scan(
+    let latest_change = kept::find::<(Vec<u8>, ClaimReport)>(
+        read,
         &place_changes().bytes(),
         upper_changes.as_deref(),
         true,
-        &mut |k, v| match kept::decode::<(Vec<u8>, ClaimReport)>(k, v) {
-            Ok((at, c)) if is_change(&c) => {
-                latest_change = Some((at, c));
-                false
-            }
-            Ok(_) => true,
-            Err(e) => {
-                failed = Some(e);
-                false
-            }
-        },
+        |(_, c)| is_change(c),
     )?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
     match latest_change {
         None => around.extend(last(Key::new("xn").str(place), upper(Key::new("xn").str(place)))?.map(|(_, c)| c)),
         Some((at, change)) => {
             if change.change == Change::Lost {
-                let before = order_of_change(read, place, &at)?;
-                let mut found = None;
-                let mut failed = None;
-                read.kept_scan(
+                let before = order_of_change(place, &at)?;
+                let capture = kept::find::<(Vec<u8>, ClaimReport)>(
+                    read,
                     &place_changes().bytes(),
                     Some(&before),
                     true,
-                    &mut |k, v| match kept::decode::<(Vec<u8>, ClaimReport)>(k, v) {
-                        Ok((_, c)) if c.change == Change::Captured && c.side != change.side => {
-                            found = Some(c);
-                            false
-                        }
-                        Ok(_) => true,
-                        Err(e) => {
-                            failed = Some(e);
-                            false
-                        }
-                    },
+                    |(_, c)| c.change == Change::Captured && c.side != change.side,
                 )?;
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                around.extend(found);
+                around.extend(capture.map(|(_, c)| c));
             }
             let mut failed = None;
             let upper_claims = upper(claims_prefix(place));
@@ -317,7 +289,7 @@ fn place_at(
 
 // The key under `xl` of the change of hands whose key under `xc` is `at`: changes are kept under
 // both with the same order parts.
-fn order_of_change(_read: &dyn KeptRead, place: &str, at: &[u8]) -> Result<Vec<u8>, StoreError> {
+fn order_of_change(place: &str, at: &[u8]) -> Result<Vec<u8>, StoreError> {
     let xc = claims_prefix(place).bytes();
     let rest = at.strip_prefix(xc.as_slice()).ok_or_else(|| StoreError::Corrupt {
         seq: 0,
