@@ -125,6 +125,7 @@ pub fn fold_page(
                 }
                 days.0.retain(|(_, n)| *n > 0);
                 o.writes.put(key, kept::encode(&days));
+                count_side(o, place, &who(c), false)?;
                 touched.insert(place.clone());
             }
         }
@@ -138,11 +139,7 @@ pub fn fold_page(
                 let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
                 days.add(c.citation.published.date_naive(), 1);
                 o.writes.put(key, kept::encode(&days));
-                let key = Key::new("xs").str(&place).bytes();
-                let mut sides: BTreeSet<String> = kept::get(o, &key)?.unwrap_or_default();
-                if sides.insert(who(&c)) {
-                    o.writes.put(key, kept::encode(&sides));
-                }
+                count_side(o, &place, &who(&c), true)?;
                 touched.insert(place);
             }
         }
@@ -154,6 +151,18 @@ pub fn fold_page(
             None => o.writes.delete(key),
         }
     }
+    Ok(())
+}
+
+// How many claims each side has made about a place: counted, not only remembered, so that a
+// retraction of a side's last claim forgets the side as a rebuild would.
+fn count_side(o: &mut Overlay<'_>, place: &str, side: &str, add: bool) -> Result<(), StoreError> {
+    let key = Key::new("xs").str(place).bytes();
+    let mut sides: BTreeMap<String, u64> = kept::get(o, &key)?.unwrap_or_default();
+    let n = sides.entry(side.to_string()).or_default();
+    *n = if add { *n + 1 } else { n.saturating_sub(1) };
+    sides.retain(|_, n| *n > 0);
+    o.writes.put(key, kept::encode(&sides));
     Ok(())
 }
 
@@ -257,9 +266,9 @@ fn place_at(
             limit: RECENT_CLAIMS,
         },
     )?;
-    let sides: BTreeSet<String> = kept::get(read, &Key::new("xs").str(place).bytes())?.unwrap_or_default();
+    let sides: BTreeMap<String, u64> = kept::get(read, &Key::new("xs").str(place).bytes())?.unwrap_or_default();
     let mut latest_by_claimant = BTreeMap::new();
-    for side in sides {
+    for side in sides.into_keys() {
         let latest: Vec<(Vec<u8>, ClaimReport)> = kept::page(
             read,
             Range {
