@@ -154,6 +154,17 @@ pub struct AsOfQuery {
     at_seq: Option<u64>,
 }
 
+/// `?as_of=YYYY-MM-DD&at_seq=N&offset=&limit=`, all optional; `offset` and `limit` page the
+/// views whose answer is a page (the timeline).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ViewQuery {
+    as_of: Option<String>,
+    at_seq: Option<u64>,
+    offset: Option<u64>,
+    limit: Option<usize>,
+}
+
 fn as_of(q: Result<Query<AsOfQuery>, QueryRejection>) -> Result<AsOf, ApiError> {
     let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
     let date = match q.as_of.as_deref() {

@@ -25,18 +25,25 @@ async fn the_socket_is_group_only_and_a_stale_one_is_replaced() {
 fn kept_answers_are_dropped_when_the_checkpoint_moves_or_the_budget_is_spent() {
     use super::{ANSWERS_MAX_BYTES, Answers};
     use crate::projection::AsOf;
+    use crate::projection::timeline::Window;
     let answers = Answers::default();
     let big = axum::body::Bytes::from(vec![b'x'; ANSWERS_MAX_BYTES / 2 - 1]);
-    let now = AsOf::default();
-    answers.put(("casualties", now), 7, big.clone());
-    answers.put(("ceasefire", now), 7, big.clone());
-    assert!(answers.get(&("casualties", now), 7).is_some());
+    let (now, w) = (
+        AsOf {
+            date: None,
+            seq: Some(40),
+        },
+        Window::default(),
+    );
+    answers.put(("casualties", now, w), 7, big.clone());
+    answers.put(("ceasefire", now, w), 7, big.clone());
+    assert!(answers.get(&("casualties", now, w), 7).is_some());
     // A third half-budget answer pushes out the oldest.
-    answers.put(("timeline", now), 7, big.clone());
-    assert!(answers.get(&("casualties", now), 7).is_none());
-    assert!(answers.get(&("ceasefire", now), 7).is_some());
+    answers.put(("timeline", now, w), 7, big.clone());
+    assert!(answers.get(&("casualties", now, w), 7).is_none());
+    assert!(answers.get(&("ceasefire", now, w), 7).is_some());
     // Another checkpoint: everything kept before is stale.
-    assert!(answers.get(&("ceasefire", now), 8).is_none());
-    answers.put(("actors", now), 8, axum::body::Bytes::from_static(b"{}"));
-    assert!(answers.get(&("timeline", now), 7).is_none());
+    assert!(answers.get(&("ceasefire", now, w), 8).is_none());
+    answers.put(("actors", now, w), 8, axum::body::Bytes::from_static(b"{}"));
+    assert!(answers.get(&("timeline", now, w), 7).is_none());
 }

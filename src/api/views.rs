@@ -14,8 +14,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, ApiState, AsOfQuery, as_of, date_param};
+use super::{ApiError, ApiState, AsOfQuery, ViewQuery, as_of, date_param};
 use crate::profile::Profile;
+use crate::projection::timeline::Window;
 use crate::projection::views::View;
 use crate::projection::{self, ArticleFacts, AsOf, FactStore};
 
@@ -103,12 +104,17 @@ fn give_back_freed_memory() {
 // append pays the fold, one fold at a time.
 pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
     get(
-        move |State(s): State<ApiState>, q: Result<Query<AsOfQuery>, QueryRejection>| async move {
-            let at = as_of(q)?;
+        move |State(s): State<ApiState>, q: Result<Query<ViewQuery>, QueryRejection>| async move {
+            let Query(q) = q.map_err(|e| ApiError(StatusCode::BAD_REQUEST, e.body_text()))?;
+            let window = view_window(view, q.offset, q.limit)?;
+            let at = as_of(Ok(Query(AsOfQuery {
+                as_of: q.as_of,
+                at_seq: q.at_seq,
+            })))?;
             if view.is_kept(at) {
                 let body = tokio::task::spawn_blocking(move || {
                     let facts = s.store.facts(s.projector.fingerprint())?;
-                    let answer = view.from_kept(&facts, &s.profile, at)?;
+                    let answer = view.from_kept(&facts, &s.profile, at, window)?;
                     Ok::<_, crate::store::StoreError>(serde_json::to_vec(&answer))
                 })
                 .await
@@ -123,7 +129,7 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
                 return Ok(json_bytes(body.into()));
             }
             let checkpoint = s.status.borrow().projection_checkpoint;
-            let key = (view.name(), at);
+            let key = (view.name(), at, window);
             if let Some(body) = s.answers.get(&key, checkpoint) {
                 return Ok(json_bytes(body));
             }
@@ -135,8 +141,10 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
             }
             let cache = Arc::clone(&s.answers);
             // Encoded inside the fold's turn, so the view is freed before the memory is trimmed.
-            let (encoded, _turn) =
-                view_in_turn(s, turn, move |a, p| serde_json::to_vec(&view.from_fold(a, p, at))).await?;
+            let (encoded, _turn) = view_in_turn(s, turn, move |a, p| {
+                serde_json::to_vec(&view.from_fold(a, p, at, window))
+            })
+            .await?;
             let body = axum::body::Bytes::from(
                 encoded.map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
             );
@@ -146,13 +154,38 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
     )
 }
 
+// The page a view answers: `offset` and `limit` only for a paged view.
+fn view_window(view: View, offset: Option<u64>, limit: Option<usize>) -> Result<Window, ApiError> {
+    if !view.pages() {
+        if offset.is_some() || limit.is_some() {
+            return Err(ApiError(
+                StatusCode::BAD_REQUEST,
+                format!("/v1/{} is not paged: offset and limit page /v1/timeline", view.name()),
+            ));
+        }
+        return Ok(Window::default());
+    }
+    let limit = limit.unwrap_or(projection::timeline::DEFAULT_LIMIT);
+    if limit == 0 || limit > CITATIONS_MAX_LIMIT {
+        return Err(ApiError(
+            StatusCode::BAD_REQUEST,
+            format!("limit {limit} is not between 1 and {CITATIONS_MAX_LIMIT}"),
+        ));
+    }
+    Ok(Window {
+        offset: offset.unwrap_or(0),
+        limit,
+    })
+}
+
 /// `/v1/citations?figure=KEY&as_of=&offset=&limit=` (a casualty figure's citations) or
-/// `?claims=KEY` (a claim group's claims).
+/// `?claims=KEY` (a claim group's claims) or `?truce=ID` (a truce's reports).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CitationsQuery {
     figure: Option<String>,
     claims: Option<String>,
+    truce: Option<String>,
     as_of: Option<String>,
     offset: Option<u64>,
     limit: Option<usize>,
@@ -178,8 +211,8 @@ pub(super) async fn citations(
     let offset = q.offset.unwrap_or(0);
     let when = date.map(|d| format!(" as of {d}")).unwrap_or_default();
     let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
-    match (q.figure, q.claims) {
-        (Some(figure), None) => {
+    match (q.figure, q.claims, q.truce) {
+        (Some(figure), None, None) => {
             let key: projection::casualties::FigureKey = figure
                 .parse()
                 .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
@@ -198,7 +231,7 @@ pub(super) async fn citations(
                 )
             })
         }
-        (None, Some(group)) => {
+        (None, Some(group), None) => {
             projection::mentions::parse_claim_group_key(&group).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
             let lookup = group.clone();
             let page = tokio::task::spawn_blocking(move || {
@@ -215,9 +248,25 @@ pub(super) async fn citations(
                 )
             })
         }
+        (None, None, Some(truce)) => {
+            let lookup = truce.clone();
+            let page = tokio::task::spawn_blocking(move || {
+                let facts = s.store.facts(s.projector.fingerprint())?;
+                projection::ceasefire::kept::citations(&facts, &lookup, date, offset, limit)
+            })
+            .await
+            .map_err(|e| internal(format!("the lookup failed: {e}")))?
+            .map_err(|e| internal(format!("reading the projection: {e}")))?;
+            page.map(|p| Json(p).into_response()).ok_or_else(|| {
+                ApiError(
+                    StatusCode::NOT_FOUND,
+                    format!("no truce {truce}{when}; `frontline ceasefire` lists each truce's id"),
+                )
+            })
+        }
         _ => Err(ApiError(
             StatusCode::BAD_REQUEST,
-            "give one of figure=KEY (a casualty figure) or claims=KEY (a claim group)".into(),
+            "give one of figure=KEY (a casualty figure), claims=KEY (a claim group) or truce=ID (a truce)".into(),
         )),
     }
 }
@@ -251,7 +300,7 @@ impl Default for Answers {
 
 #[derive(Debug, Default)]
 struct AnswersInner {
-    entries: std::collections::VecDeque<((&'static str, AsOf), u64, axum::body::Bytes)>,
+    entries: std::collections::VecDeque<((&'static str, AsOf, Window), u64, axum::body::Bytes)>,
 }
 
 /// The most bytes of view answers kept.
@@ -265,7 +314,7 @@ impl Answers {
             .map_err(|_| ApiError(StatusCode::SERVICE_UNAVAILABLE, "the daemon is stopping".into()))
     }
 
-    pub(super) fn get(&self, key: &(&'static str, AsOf), checkpoint: u64) -> Option<axum::body::Bytes> {
+    pub(super) fn get(&self, key: &(&'static str, AsOf, Window), checkpoint: u64) -> Option<axum::body::Bytes> {
         let inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner
             .entries
@@ -274,7 +323,7 @@ impl Answers {
             .map(|(_, _, b)| b.clone())
     }
 
-    pub(super) fn put(&self, key: (&'static str, AsOf), checkpoint: u64, body: axum::body::Bytes) {
+    pub(super) fn put(&self, key: (&'static str, AsOf, Window), checkpoint: u64, body: axum::body::Bytes) {
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         // Answers for an older checkpoint are stale for good.
         inner.entries.retain(|(k, c, _)| *c == checkpoint && *k != key);

@@ -1,5 +1,6 @@
-//! `frontline casualties` and `frontline claims`: the view's summary, or with `--citations KEY`
-//! one page of what stands behind one figure (its citations) or one claim group (its claims).
+//! `frontline casualties`, `frontline claims` and `frontline ceasefire`: the view's summary, or
+//! with `--citations KEY` one page of what stands behind one figure (its citations), one claim
+//! group (its claims) or one truce (its reports).
 //!
 //! Reads only: from the daemon, or from the store's kept projection when none runs.
 
@@ -12,18 +13,19 @@ use super::client;
 use super::state::{self, ViewArgs};
 use crate::projection::casualties::FigureKey;
 use crate::projection::casualties::kept::{self as casualties_kept, CitationPage};
+use crate::projection::ceasefire::kept::{self as ceasefire_kept, ReportPage};
 use crate::projection::mentions::kept::{self as mentions_kept, ClaimPage};
 use crate::projection::views::View;
 
-/// Arguments of `frontline casualties` and `frontline claims`.
+/// Arguments of `frontline casualties`, `frontline claims` and `frontline ceasefire`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     /// Which state, and how to print it.
     #[command(flatten)]
     pub view: ViewArgs,
     /// Instead of the summary, what stands behind this key (as the summary's JSON gives it): a
-    /// casualty figure's citations (side:group:outcome:scope:reporter:date:count), or a claim
-    /// group's claims (kind:by:against)
+    /// casualty figure's citations (side:group:outcome:scope:reporter:date:count), a claim
+    /// group's claims (kind:by:against), or a truce's reports (its id, truce-DATE)
     #[arg(long, value_name = "KEY")]
     pub citations: Option<String>,
     /// With --citations: skip this many
@@ -35,7 +37,7 @@ pub struct Args {
     pub limit: u64,
 }
 
-/// Runs `view`'s command (casualties or claims).
+/// Runs `view`'s command (casualties, claims or ceasefire).
 pub fn run(view: View, args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     let Some(key) = &args.citations else {
         return state::show_view(ctx, view, &args.view);
@@ -57,6 +59,21 @@ pub fn run(view: View, args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
             ],
         )
     };
+    if view == View::Ceasefire {
+        let target = params("truce", key.clone());
+        let page: ReportPage = state::daemon_or_store(
+            ctx,
+            |socket| client::get::<ReportPage>(socket, &target),
+            || {
+                let opened = state::open(ctx)?;
+                let facts = opened.store.facts(&opened.fingerprint)?;
+                ceasefire_kept::citations(&facts, key, date, args.offset, limit)
+                    .context("reading the kept projection")?
+                    .ok_or_else(|| anyhow::anyhow!("no truce {key}{when}; `frontline ceasefire` lists each truce's id"))
+            },
+        )?;
+        return state::print(args.view.json, &page, super::render::report_page);
+    }
     if view == View::Claims {
         crate::projection::mentions::parse_claim_group_key(key).map_err(|e| anyhow::anyhow!(e))?;
         let target = params("claims", key.clone());

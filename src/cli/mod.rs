@@ -72,12 +72,12 @@ pub enum Command {
     Extract(extract::Args),
     /// Casualties per side, group and outcome, by whose count, with sources; a figure's citations
     Casualties(citations::Args),
-    /// Truces: brokers, effective time, status, violations, with sources
-    Ceasefire(state::ViewArgs),
+    /// Truces: brokers, effective time, status, violations, with sources; a truce's reports
+    Ceasefire(citations::Args),
     /// Places: who holds them or whether they are contested, with sources
     Control(state::ViewArgs),
     /// The first report of each notable fact, dated, with sources
-    Timeline(state::ViewArgs),
+    Timeline(state::TimelineArgs),
     /// The articles held, newest first: filter by feed, dates and words; paged
     Articles(articles::ArticlesArgs),
     /// One article: its text and the facts of each of its versions
@@ -139,7 +139,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Verify(args) => verify::run(args, &ctx),
         Command::Extract(args) => extract::run(args, &ctx),
         Command::Casualties(args) => citations::run(View::Casualties, args, &ctx),
-        Command::Ceasefire(args) => state::show_view(&ctx, View::Ceasefire, &args),
+        Command::Ceasefire(args) => citations::run(View::Ceasefire, args, &ctx),
         Command::Control(args) => state::show_view(&ctx, View::Control, &args),
         Command::Status(args) => status(&ctx, &args),
         Command::Export(args) => export::run(args, &ctx),
@@ -168,7 +168,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Command::Actors(args) => state::show_view(&ctx, View::Actors, &args),
         Command::Locations(args) => state::show_view(&ctx, View::Locations, &args),
         Command::Claims(args) => citations::run(View::Claims, args, &ctx),
-        Command::Timeline(args) => state::show_view(&ctx, View::Timeline, &args),
+        Command::Timeline(args) => state::show_page(&ctx, View::Timeline, &args.view, args.window()),
         Command::Rebuild(args) => rebuild::run(args, &ctx),
         Command::Import(args) => import::run(args, &ctx),
         Command::Feeds(args) => feeds(&ctx, &args),

@@ -14,11 +14,12 @@ use crate::extract::{Bound, Extraction};
 use crate::projection::articles::{ArticleDetail, ArticlesView};
 use crate::projection::casualties::CasualtySummary;
 use crate::projection::casualties::kept::CitationPage;
-use crate::projection::ceasefire::{CeasefireView, TruceStatus};
+use crate::projection::ceasefire::kept::ReportPage;
+use crate::projection::ceasefire::{CeasefireSummary, TruceStatus};
 use crate::projection::control::ControlSummary;
 use crate::projection::mentions::kept::ClaimPage;
 use crate::projection::mentions::{ClaimsSummary, PresenceView};
-use crate::projection::timeline::TimelineView;
+use crate::projection::timeline::TimelineSummary;
 use crate::projection::views::Answer;
 use crate::projection::{AsOf, Citation};
 use crate::store::VerifyReport;
@@ -191,8 +192,6 @@ pub fn answer(a: &Answer) -> String {
 const SERIES_SHOWN: usize = 6;
 const INCIDENTS_SHOWN: usize = 10;
 const GROUPS_SHOWN: usize = 20;
-const REPORTS_SHOWN: usize = 5;
-const ENTRIES_SHOWN: usize = 40;
 
 /// The casualties summary as tables: headlines, each reporter's latest figure, recent incidents.
 pub fn casualties(v: &CasualtySummary) -> String {
@@ -333,8 +332,8 @@ pub fn citation_page(p: &CitationPage) -> String {
     s
 }
 
-/// The ceasefire view as tables: truces, then each truce's reports.
-pub fn ceasefire(v: &CeasefireView) -> String {
+/// The ceasefire view as tables: truces, then each truce's latest reports.
+pub fn ceasefire(v: &CeasefireSummary) -> String {
     let mut s = format!("Ceasefires, {}\n", as_of_line(&v.as_of));
     if v.truces.is_empty() {
         s.push_str("no truce reported yet\n");
@@ -343,7 +342,7 @@ pub fn ceasefire(v: &CeasefireView) -> String {
     let mut t = table(&[
         "truce", "brokers", "agreed", "effective", "status", "violations reported by", "reports",
     ]);
-    for truce in &v.truces {
+    for truce in v.truces.iter().take(GROUPS_SHOWN) {
         let violations: Vec<String> = truce.violations.iter().map(|(by, n)| format!("{by}: {n}")).collect();
         let status = match (&truce.superseded_by, truce.status) {
             (Some(by), TruceStatus::Superseded) => format!("superseded by {by}"),
@@ -364,16 +363,19 @@ pub fn ceasefire(v: &CeasefireView) -> String {
             } else {
                 violations.join(", ")
             },
-            truce.history.len().to_string(),
+            truce.statements.to_string(),
         ]);
     }
     let _ = writeln!(s, "{t}");
+    let more = v.truces.len().saturating_sub(GROUPS_SHOWN);
+    if more > 0 {
+        let _ = writeln!(s, "… {more} more truces (--json lists them all)");
+    }
     let mut t = table(&["truce", "date", "status", "by", "source", "sentence"]);
     let mut earlier = 0;
-    for truce in &v.truces {
-        let cut = truce.history.len().saturating_sub(REPORTS_SHOWN);
-        earlier += cut;
-        for h in &truce.history[cut..] {
+    for truce in v.truces.iter().take(GROUPS_SHOWN) {
+        earlier += truce.statements.saturating_sub(truce.recent.len() as u64);
+        for h in &truce.recent {
             t.add_row(vec![
                 truce.id.clone(),
                 h.citation.published.format("%Y-%m-%d").to_string(),
@@ -386,8 +388,33 @@ pub fn ceasefire(v: &CeasefireView) -> String {
     }
     let _ = writeln!(s, "\nLatest reports of each truce\n{t}");
     if earlier > 0 {
-        let _ = writeln!(s, "… {earlier} earlier reports (--json lists them all)");
+        let _ = writeln!(
+            s,
+            "… {earlier} earlier reports (frontline ceasefire --citations TRUCE pages through them)"
+        );
     }
+    s
+}
+
+/// One page of a truce's reports.
+pub fn report_page(p: &ReportPage) -> String {
+    let when = p.as_of.map(|d| format!(" as of {d}")).unwrap_or_default();
+    let mut s = format!("Reports of {}{when}\n", p.truce);
+    let mut t = table(&["#", "published", "status", "by", "feed", "sentence"]);
+    for (i, r) in p.reports.iter().enumerate() {
+        t.add_row(vec![
+            (p.offset + i as u64 + 1).to_string(),
+            r.citation.published.format("%Y-%m-%d %H:%M").to_string(),
+            r.status.to_string(),
+            or_dash(&r.by),
+            r.citation.feed.clone(),
+            r.citation.sentence.clone(),
+        ]);
+    }
+    if t.row_count() > 0 {
+        let _ = writeln!(s, "{t}");
+    }
+    s.push_str(&page_line(p.offset, p.reports.len(), p.total));
     s
 }
 
@@ -432,19 +459,27 @@ pub fn control(v: &ControlSummary) -> String {
     s
 }
 
-/// The timeline as a table.
-pub fn timeline(v: &TimelineView) -> String {
+/// One page of the timeline as a table.
+pub fn timeline(v: &TimelineSummary) -> String {
     let mut s = format!("Timeline, {}\n", as_of_line(&v.as_of));
     if v.entries.is_empty() {
-        s.push_str("nothing reported yet\n");
+        s.push_str(if v.total == 0 {
+            "nothing reported yet\n"
+        } else {
+            "no entries on this page\n"
+        });
         return s;
     }
-    let mut t = table(&["date", "kind", "what", "source"]);
-    let cut = v.entries.len().saturating_sub(ENTRIES_SHOWN);
-    if cut > 0 {
-        let _ = writeln!(s, "… {cut} earlier entries (--json lists them all)");
+    let before = v.total.saturating_sub(v.offset + v.entries.len() as u64);
+    if before > 0 {
+        let _ = writeln!(
+            s,
+            "… {before} earlier entries (next page back: --offset {})",
+            v.offset + v.entries.len() as u64
+        );
     }
-    for e in &v.entries[cut..] {
+    let mut t = table(&["date", "kind", "what", "source"]);
+    for e in &v.entries {
         t.add_row(vec![
             e.date.format("%Y-%m-%d %H:%M").to_string(),
             e.kind.to_string(),
@@ -453,6 +488,9 @@ pub fn timeline(v: &TimelineView) -> String {
         ]);
     }
     let _ = writeln!(s, "{t}");
+    if v.offset > 0 {
+        let _ = writeln!(s, "… {} later entries", v.offset);
+    }
     s
 }
 

@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::Context;
 use super::client::{self, Unreachable};
 use crate::profile::Profile;
+use crate::projection::timeline::Window;
 use crate::projection::views::{Answer, View};
 use crate::projection::{ArticleFacts, AsOf, FactStore, Projector, refresh};
 use crate::store::{EventLog, SledStore};
@@ -24,6 +25,31 @@ pub struct ViewArgs {
     /// Print JSON instead of tables
     #[arg(long)]
     pub json: bool,
+}
+
+/// Arguments of `frontline timeline`: which state, and which page of it.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TimelineArgs {
+    /// Which state, and how to print it.
+    #[command(flatten)]
+    pub view: ViewArgs,
+    /// Skip this many of the latest entries (page back in time)
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    /// At most this many entries (1 to 1000)
+    #[arg(long, default_value_t = crate::projection::timeline::DEFAULT_LIMIT as u64,
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub limit: u64,
+}
+
+impl TimelineArgs {
+    /// The page asked for.
+    pub fn window(&self) -> Window {
+        Window {
+            offset: self.offset,
+            limit: usize::try_from(self.limit).unwrap_or(usize::MAX),
+        }
+    }
 }
 
 /// Which state a projection command shows.
@@ -106,8 +132,18 @@ pub fn load(ctx: &Context) -> anyhow::Result<State> {
 /// Runs a view command: the answer from the daemon (`/v1/<view>`) or, when none runs, from the
 /// store, printed as JSON or as tables.
 pub fn show_view(ctx: &Context, view: View, args: &ViewArgs) -> anyhow::Result<std::process::ExitCode> {
+    show_page(ctx, view, args, Window::default())
+}
+
+/// Runs a view command, asking a paged view (the timeline) for the page `window`.
+pub fn show_page(ctx: &Context, view: View, args: &ViewArgs, window: Window) -> anyhow::Result<std::process::ExitCode> {
     let at = args.as_of.as_of();
-    let target = client::target(&format!("/v1/{}", view.name()), &client::as_of_params(at));
+    let mut params = client::as_of_params(at).to_vec();
+    if view.pages() {
+        params.push(("offset", Some(window.offset.to_string())));
+        params.push(("limit", Some(window.limit.to_string())));
+    }
+    let target = client::target(&format!("/v1/{}", view.name()), &params);
     let answer = daemon_or_store(
         ctx,
         |socket| {
@@ -119,23 +155,23 @@ pub fn show_view(ctx: &Context, view: View, args: &ViewArgs) -> anyhow::Result<s
                 Err(u) => Err(u),
             })
         },
-        || answer_from_store(ctx, view, at),
+        || answer_from_store(ctx, view, at, window),
     )?;
     print(args.json, &answer, super::render::answer)
 }
 
 /// A view's answer from the store: from the kept state when it keeps one for `at`, else from
 /// a fold of every article's facts.
-pub fn answer_from_store(ctx: &Context, view: View, at: AsOf) -> anyhow::Result<Answer> {
+pub fn answer_from_store(ctx: &Context, view: View, at: AsOf, window: Window) -> anyhow::Result<Answer> {
     let opened = open(ctx)?;
     let facts = opened.store.facts(&opened.fingerprint)?;
     if view.is_kept(at) {
         return view
-            .from_kept(&facts, &opened.profile, at)
+            .from_kept(&facts, &opened.profile, at, window)
             .context("reading the kept projection");
     }
     let articles = facts.all().context("reading the projection")?;
-    Ok(view.from_fold(&articles, &opened.profile, at))
+    Ok(view.from_fold(&articles, &opened.profile, at, window))
 }
 
 /// Catches the projection of `projector` up with the log (from scratch when `rebuild`), with a

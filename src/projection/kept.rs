@@ -19,11 +19,12 @@ pub const ROOT: &[u8] = b"k/";
 pub trait KeptRead {
     /// The value at `key`.
     fn kept_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StoreError>;
-    /// Visits the entries whose key starts with `prefix` and, when `upper` is given, is below it,
-    /// in key order (or reversed), until `visit` returns false.
+    /// Visits the entries whose key starts with `prefix`, is at or above `lower` and below
+    /// `upper` when they are given, in key order (or reversed), until `visit` returns false.
     fn kept_scan(
         &self,
         prefix: &[u8],
+        lower: Option<&[u8]>,
         upper: Option<&[u8]>,
         reverse: bool,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
@@ -85,15 +86,17 @@ impl KeptRead for Overlay<'_> {
     fn kept_scan(
         &self,
         prefix: &[u8],
+        lower: Option<&[u8]>,
         upper: Option<&[u8]>,
         reverse: bool,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
         let in_range = |k: &Vec<u8>| k.starts_with(prefix) && upper.is_none_or(|u| k.as_slice() < u);
+        let start = start_of(prefix, lower);
         let mine: Vec<Written<'_>> = self
             .writes
             .changes
-            .range(prefix.to_vec()..)
+            .range(start.to_vec()..)
             .take_while(|(k, _)| k.starts_with(prefix))
             .filter(|(k, _)| in_range(k))
             .collect();
@@ -106,7 +109,7 @@ impl KeptRead for Overlay<'_> {
         // Whether `a` comes before `b` in the scan's direction.
         let before = |a: &[u8], b: &[u8]| if reverse { a > b } else { a < b };
         let mut stopped = false;
-        self.base.kept_scan(prefix, upper, reverse, &mut |k, v| {
+        self.base.kept_scan(prefix, lower, upper, reverse, &mut |k, v| {
             while let Some((mk, mv)) = pending {
                 if !before(mk, k) {
                     break;
@@ -176,6 +179,14 @@ fn visit_in_order<'x>(
     }
 }
 
+/// Where a scan under `prefix` from `lower` starts: the later of the two.
+pub fn start_of<'a>(prefix: &'a [u8], lower: Option<&'a [u8]>) -> &'a [u8] {
+    match lower {
+        Some(l) if l > prefix => l,
+        _ => prefix,
+    }
+}
+
 // One of a page's writes: a key and its new value (`None`: deleted).
 type Written<'a> = (&'a Vec<u8>, &'a Option<Vec<u8>>);
 
@@ -206,13 +217,14 @@ impl KeptRead for Memory {
     fn kept_scan(
         &self,
         prefix: &[u8],
+        lower: Option<&[u8]>,
         upper: Option<&[u8]>,
         reverse: bool,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
         let range = self
             .entries
-            .range(prefix.to_vec()..)
+            .range(start_of(prefix, lower).to_vec()..)
             .take_while(|(k, _)| k.starts_with(prefix) && upper.is_none_or(|u| k.as_slice() < u));
         let items: Vec<_> = range.collect();
         visit_in_order(items.into_iter(), reverse, visit);
@@ -345,7 +357,7 @@ pub fn scan_all<T: serde::de::DeserializeOwned>(
 ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
     let mut out = Vec::new();
     let mut failed = None;
-    read.kept_scan(prefix, None, false, &mut |k, v| match decode(k, v) {
+    read.kept_scan(prefix, None, None, false, &mut |k, v| match decode(k, v) {
         Ok(t) => {
             out.push((k.to_vec(), t));
             true
@@ -387,11 +399,7 @@ pub fn page<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, range: Range<'_
         return Ok(out);
     }
     let (mut skipped, mut failed) = (0, None);
-    read.kept_scan(range.prefix, range.upper, range.reverse, &mut |k, v| {
-        if range.lower.is_some_and(|l| k < l) {
-            // Forward: not there yet; backwards: past it.
-            return !range.reverse;
-        }
+    read.kept_scan(range.prefix, range.lower, range.upper, range.reverse, &mut |k, v| {
         if skipped < range.skip {
             skipped += 1;
             return true;
@@ -426,7 +434,7 @@ pub fn find<T: serde::de::DeserializeOwned>(
     mut wanted: impl FnMut(&T) -> bool,
 ) -> Result<Option<T>, StoreError> {
     let (mut found, mut failed) = (None, None);
-    read.kept_scan(prefix, upper, reverse, &mut |k, v| match decode::<T>(k, v) {
+    read.kept_scan(prefix, None, upper, reverse, &mut |k, v| match decode::<T>(k, v) {
         Ok(t) if wanted(&t) => {
             found = Some(t);
             false
@@ -493,21 +501,25 @@ mod tests {
             }
             let expected = merged(&base, &o.writes);
             let upper = rng.bool().then(|| key(&mut rng));
+            let lower = rng.bool().then(|| key(&mut rng));
             for reverse in [false, true] {
                 let limit = rng.usize(1..50);
                 let (mut got, mut want) = (Vec::new(), Vec::new());
-                o.kept_scan(b"k/t/", upper.as_deref(), reverse, &mut |k, v| {
+                o.kept_scan(b"k/t/", lower.as_deref(), upper.as_deref(), reverse, &mut |k, v| {
                     got.push((k.to_vec(), v.to_vec()));
                     got.len() < limit
                 })
                 .unwrap();
                 expected
-                    .kept_scan(b"k/t/", upper.as_deref(), reverse, &mut |k, v| {
+                    .kept_scan(b"k/t/", lower.as_deref(), upper.as_deref(), reverse, &mut |k, v| {
                         want.push((k.to_vec(), v.to_vec()));
                         want.len() < limit
                     })
                     .unwrap();
-                assert_eq!(got, want, "reverse {reverse}, limit {limit}, upper {upper:?}");
+                assert_eq!(
+                    got, want,
+                    "reverse {reverse}, limit {limit}, lower {lower:?}, upper {upper:?}"
+                );
             }
         }
     }
@@ -531,7 +543,7 @@ mod tests {
         o.writes.delete(b"k/a".to_vec());
         o.writes.put(b"k/c".to_vec(), b"3".to_vec());
         let mut seen = Vec::new();
-        o.kept_scan(b"k/", None, true, &mut |k, v| {
+        o.kept_scan(b"k/", None, None, true, &mut |k, v| {
             seen.push((k.to_vec(), v.to_vec()));
             true
         })
@@ -542,7 +554,7 @@ mod tests {
         );
         assert_eq!(o.kept_get(b"k/a").unwrap(), None);
         let mut below = Vec::new();
-        o.kept_scan(b"k/", Some(b"k/c"), false, &mut |k, _| {
+        o.kept_scan(b"k/", None, Some(b"k/c"), false, &mut |k, _| {
             below.push(k.to_vec());
             true
         })

@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 
 use super::kept::{Overlay, Writes};
 use super::{
-    Analysed, ArticleFacts, FactStore, Projections, analyse, casualties, control, fingerprint, fold_in, mentions,
+    Analysed, ArticleFacts, FactStore, Projections, analyse, casualties, ceasefire, control, fingerprint, fold_in,
+    mentions,
 };
 use crate::event::StoredEvent;
 use crate::extract::Lexicon;
@@ -182,6 +183,7 @@ fn fold_views(
     casualties::kept::fold_page(&mut overlay, &changes)?;
     mentions::kept::fold_page(&mut overlay, &changes)?;
     control::kept::fold_page(&mut overlay, &changes, profile)?;
+    ceasefire::kept::fold_page(&mut overlay, &changes)?;
     Ok(overlay.writes)
 }
 

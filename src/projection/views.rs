@@ -8,6 +8,7 @@
 use serde::Serialize;
 
 use super::kept::KeptRead;
+use super::timeline::Window;
 use super::{ArticleFacts, AsOf, casualties, ceasefire, control, mentions, timeline};
 use crate::profile::Profile;
 use crate::store::StoreError;
@@ -37,12 +38,12 @@ pub enum View {
 pub enum Answer {
     /// `casualties`: the summary (citations of a figure are paged apart).
     Casualties(casualties::CasualtySummary),
-    /// `ceasefire`.
-    Ceasefire(ceasefire::CeasefireView),
+    /// `ceasefire`: the summary (a truce's statements are paged apart).
+    Ceasefire(ceasefire::CeasefireSummary),
     /// `control`: the summary (each place's status, latest claim per side, latest claims).
     Control(control::ControlSummary),
-    /// `timeline`.
-    Timeline(timeline::TimelineView),
+    /// `timeline`: one page of entries, counted back from the latest.
+    Timeline(timeline::TimelineSummary),
     /// `actors`.
     Actors(mentions::PresenceView),
     /// `locations`.
@@ -76,18 +77,27 @@ impl View {
         }
     }
 
-    /// Whether `at` is answered from the kept state (else from a fold of every article's facts,
-    /// which reads the whole projection).
+    /// Whether `at` is answered from the kept state: every view keeps its state, so every
+    /// question by date is; a question by sequence number (an audit of what was known when the
+    /// log ended there) is answered by a fold of every article's facts.
     pub fn is_kept(self, at: AsOf) -> bool {
         at.seq.is_none()
-            && matches!(
-                self,
-                View::Casualties | View::Control | View::Actors | View::Locations | View::Claims
-            )
     }
 
-    /// The answer from the kept state; only for questions `is_kept` accepts.
-    pub fn from_kept(self, read: &dyn KeptRead, profile: &Profile, at: AsOf) -> Result<Answer, StoreError> {
+    /// Whether its answer is a page (`offset`, `limit`): only the timeline's.
+    pub fn pages(self) -> bool {
+        self == View::Timeline
+    }
+
+    /// The answer from the kept state; only for questions `is_kept` accepts. `window` is the
+    /// page a paged view answers.
+    pub fn from_kept(
+        self,
+        read: &dyn KeptRead,
+        profile: &Profile,
+        at: AsOf,
+        window: Window,
+    ) -> Result<Answer, StoreError> {
         match self {
             View::Casualties => casualties::kept::summary(read, profile, at.date).map(Answer::Casualties),
             View::Actors => mentions::kept::presence(read, mentions::kept::Kind::Actors, at).map(Answer::Actors),
@@ -96,20 +106,18 @@ impl View {
             }
             View::Claims => mentions::kept::claims(read, at).map(Answer::Claims),
             View::Control => control::kept::summary(read, profile, at).map(Answer::Control),
-            other => Err(StoreError::Engine {
-                context: format!("answering {}", other.name()),
-                message: "this view has no kept state yet".into(),
-            }),
+            View::Ceasefire => ceasefire::kept::summary(read, at).map(Answer::Ceasefire),
+            View::Timeline => timeline::kept::summary(read, at, window).map(Answer::Timeline),
         }
     }
 
     /// The answer from a fold of `articles`.
-    pub fn from_fold(self, articles: &[ArticleFacts], profile: &Profile, at: AsOf) -> Answer {
+    pub fn from_fold(self, articles: &[ArticleFacts], profile: &Profile, at: AsOf, window: Window) -> Answer {
         match self {
             View::Casualties => Answer::Casualties(casualties::summary(articles, profile, at)),
-            View::Ceasefire => Answer::Ceasefire(ceasefire::view(articles, at)),
+            View::Ceasefire => Answer::Ceasefire(ceasefire::summary(articles, at)),
             View::Control => Answer::Control(control::summary(articles, profile, at)),
-            View::Timeline => Answer::Timeline(timeline::view(articles, profile, at)),
+            View::Timeline => Answer::Timeline(timeline::summary(articles, profile, at, window)),
             View::Actors => Answer::Actors(mentions::actors(articles, at)),
             View::Locations => Answer::Locations(mentions::locations(articles, at)),
             View::Claims => Answer::Claims(mentions::claims_summary(articles, at)),

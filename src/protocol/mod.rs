@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::feed::state::FeedState;
 pub use crate::projection::casualties::kept::CitationPage;
+pub use crate::projection::ceasefire::kept::ReportPage;
 pub use crate::projection::mentions::kept::ClaimPage;
 pub use crate::projection::views::{Answer, View};
 

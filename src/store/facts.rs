@@ -139,13 +139,23 @@ impl KeptRead for SledFacts {
     fn kept_scan(
         &self,
         prefix: &[u8],
+        lower: Option<&[u8]>,
         upper: Option<&[u8]>,
         reverse: bool,
         visit: &mut dyn FnMut(&[u8], &[u8]) -> bool,
     ) -> Result<(), StoreError> {
-        let iter = match upper {
-            Some(u) if u.starts_with(prefix) => self.tree.range(prefix..u),
-            _ => self.tree.scan_prefix(prefix),
+        let start = crate::projection::kept::start_of(prefix, lower);
+        // The end of the range: `upper` when it lies under the prefix, else the first key after
+        // every key with the prefix (none when the prefix is all 0xFF).
+        let end = match upper {
+            Some(u) if u.starts_with(prefix) => Some(u.to_vec()),
+            _ => prefix_end(prefix),
+        };
+        let iter = match end {
+            // An empty range (sled, like BTreeMap, wants start <= end).
+            Some(e) if e.as_slice() <= start => return Ok(()),
+            Some(e) => self.tree.range(start.to_vec()..e),
+            None => self.tree.range(start.to_vec()..),
         };
         let mut step = |item: Result<(sled::IVec, sled::IVec), sled::Error>| -> Result<bool, StoreError> {
             let (k, v) = item.map_err(|e| engine("scanning kept view state", e))?;
@@ -182,4 +192,16 @@ impl crate::projection::Projections for SledStore {
     fn drop_projections_except(&self, keep: &str) -> Result<Vec<String>, StoreError> {
         self.drop_other_projections(keep)
     }
+}
+
+// The first key after every key starting with `prefix`.
+fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < u8::MAX {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
 }

@@ -9,8 +9,9 @@ use std::sync::Arc;
 use frontline::article::Article;
 use frontline::profile::Profile;
 use frontline::projection::casualties::{self, FigureKey};
+use frontline::projection::timeline::Window;
 use frontline::projection::views::View;
-use frontline::projection::{AsOf, FactStore, Projector, catch_up, catch_up_paged, mentions};
+use frontline::projection::{AsOf, FactStore, Projector, catch_up, catch_up_paged, ceasefire, mentions};
 use frontline::store::{Appender, EventLog, SledStore};
 use frontline::units::ByteSize;
 use proptest::prelude::*;
@@ -33,7 +34,7 @@ fn dates() -> Vec<Option<chrono::NaiveDate>> {
 pub(crate) fn kept_entries(facts: &dyn FactStore) -> BTreeMap<Vec<u8>, Vec<u8>> {
     let mut out = BTreeMap::new();
     facts
-        .kept_scan(b"k/", None, false, &mut |k, v| {
+        .kept_scan(b"k/", None, None, false, &mut |k, v| {
             out.insert(k.to_vec(), v.to_vec());
             true
         })
@@ -53,19 +54,35 @@ pub(crate) fn check_views(
         if !view.is_kept(at) {
             continue;
         }
-        let oracle = view.from_fold(&articles, profile, at);
-        let kept = view.from_kept(facts, profile, at).unwrap();
-        let (o, k) = (
-            serde_json::to_value(&oracle).unwrap(),
-            serde_json::to_value(&kept).unwrap(),
-        );
-        if o != k {
-            return Err(format!(
-                "kept {} differs from the fold on {date:?}\n--- fold\n{}\n--- kept\n{}",
-                view.name(),
-                serde_json::to_string_pretty(&o).unwrap(),
-                serde_json::to_string_pretty(&k).unwrap()
-            ));
+        // A paged view on its default page, all of it, a page inside and one past the start.
+        let windows: &[Window] = if view.pages() {
+            &[
+                Window::default(),
+                Window {
+                    offset: 0,
+                    limit: usize::MAX,
+                },
+                Window { offset: 3, limit: 2 },
+                Window { offset: 1000, limit: 5 },
+            ]
+        } else {
+            &[Window { offset: 0, limit: 50 }]
+        };
+        for &window in windows {
+            let oracle = view.from_fold(&articles, profile, at, window);
+            let kept = view.from_kept(facts, profile, at, window).unwrap();
+            let (o, k) = (
+                serde_json::to_value(&oracle).unwrap(),
+                serde_json::to_value(&kept).unwrap(),
+            );
+            if o != k {
+                return Err(format!(
+                    "kept {} differs from the fold on {date:?} ({window:?})\n--- fold\n{}\n--- kept\n{}",
+                    view.name(),
+                    serde_json::to_string_pretty(&o).unwrap(),
+                    serde_json::to_string_pretty(&k).unwrap()
+                ));
+            }
         }
     }
     Ok(())
@@ -101,6 +118,11 @@ fn every_kept_view_equals_the_fold_now_and_on_several_dates() {
     assert!(places.entries.len() >= 5 && places.entries.iter().all(|p| p.lat.is_some()));
     let actors = mentions::kept::presence(&facts, mentions::kept::Kind::Actors, at).unwrap();
     assert!(actors.entries.len() >= 5 && actors.entries.iter().all(|p| p.lat.is_none()));
+    // Four truces, each followed by the next, each with its reports.
+    let truces = ceasefire::kept::summary(&facts, at).unwrap().truces;
+    assert_eq!(truces.len(), 4, "{truces:?}");
+    assert!(truces[..3].iter().all(|t| t.superseded_by.is_some()));
+    assert!(truces.iter().all(|t| t.statements >= 1 && !t.recent.is_empty()));
 }
 
 /// Appends `order`, catching up after every `chunk` appends with pages of `page` events.
@@ -212,7 +234,7 @@ proptest! {
 }
 
 #[test]
-fn every_citation_of_every_figure_is_reachable_once_through_pages() {
+fn every_citation_of_every_figure_and_truce_is_reachable_once_through_pages() {
     let dir = tempfile::tempdir().unwrap();
     let profile = shipped_profile();
     // The fixture twice from two more feeds: figures with several citations.
@@ -252,6 +274,34 @@ fn every_citation_of_every_figure_is_reachable_once_through_pages() {
             }
         }
     }
+    // A truce's reports, likewise: every one once, in the fold's order, under the id it has as of
+    // the date.
+    for date in [None, Some("2020-10-19".parse().unwrap())] {
+        let view = ceasefire::view(&all, AsOf { date, seq: None });
+        assert!(view.truces.len() >= 2 && view.truces.iter().any(|t| t.history.len() >= 6));
+        for t in &view.truces {
+            for limit in [1usize, 2, 5] {
+                let (mut seen, mut offset) = (Vec::new(), 0);
+                loop {
+                    let page = ceasefire::kept::citations(&facts, &t.id, date, offset, limit)
+                        .unwrap()
+                        .unwrap();
+                    assert_eq!(page.total, t.history.len() as u64);
+                    if page.reports.is_empty() {
+                        break;
+                    }
+                    assert!(page.reports.len() <= limit);
+                    offset += page.reports.len() as u64;
+                    seen.extend(page.reports);
+                }
+                assert_eq!(seen, t.history, "{} in pages of {limit}", t.id);
+            }
+        }
+    }
+    assert_eq!(
+        ceasefire::kept::citations(&facts, "truce-1994-05-12", None, 0, 10).unwrap(),
+        None
+    );
     let unknown: FigureKey = "armenia:military:killed:cumulative:nobody:2020-10-05:1"
         .parse()
         .unwrap();

@@ -12,7 +12,9 @@
 //! - `co`: each series' figures in series order, and `cs`: how many, so that a tally's summary
 //!   reads only the end of each series; `ct`: per tally, its summary as of now;
 //! - `cx` and `ci`: per incident, its figures and the day it was first reported, and its summary
-//!   as of now; `cn`: how many incidents there are.
+//!   as of now; `cn`: how many incidents there are;
+//! - the timeline entries of running totals and of incidents' death counts, through
+//!   `timeline::kept::replace` (an incident's index lists the keys of its entries).
 //!
 //! The state is a function of the set of counting article versions, never of arrival order: a
 //! page retracts what an article's previous version contributed and adds what its new one does,
@@ -26,11 +28,13 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     CasualtySummary, Cited, FigureFacts, FigureKey, FirstCited, Flag, IncidentKey, RECENT, RECENT_INCIDENTS,
-    TallySummary, build_incident, build_tally, figure_key, sort_tallies, summarize_incident, summarize_tally, tally_of,
+    TallySummary, build_incident, build_tally, figure_key, sort_tallies, stance, summarize_incident, summarize_tally,
+    tally_of,
 };
 use crate::extract::{Group, Outcome, Scope};
 use crate::profile::Profile;
 use crate::projection::kept::{self, Days, KeptRead, Key, Overlay, Range};
+use crate::projection::timeline::{self, Entry};
 use crate::projection::{ArticleFacts, Citation, Selected};
 use crate::store::StoreError;
 
@@ -54,6 +58,9 @@ struct IncidentIndex {
     key: IncidentKey,
     available_from: NaiveDate,
     figures: Vec<String>,
+    /// The keys of its timeline entries (`timeline::kept`).
+    #[serde(default)]
+    timeline: Vec<Vec<u8>>,
 }
 
 fn parse_figure(key: &str) -> Result<FigureKey, StoreError> {
@@ -215,6 +222,15 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                 o.writes.delete(ckey);
             }
         }
+        // A running total's timeline entry, dated by its first citation.
+        if fk.scope == Scope::Cumulative {
+            let was = old.as_ref().and_then(|r| timeline_key(&fk, &r.first));
+            let is = match &new {
+                Some((r, _)) => timeline_entry(o, &fk, &r.first)?,
+                None => None,
+            };
+            timeline::kept::replace(o, was, is)?;
+        }
         // Each series' figures in series order (date, then first citation), and how many there
         // are: a summary reads only the ends.
         if fk.scope == Scope::Cumulative {
@@ -265,6 +281,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         let skey = incident_parts(Key::new("ci"), &ik).bytes();
         let old: Option<IncidentIndex> = kept::get(o, &ikey)?;
         let existed = old.is_some();
+        let old_entries = old.as_ref().map(|i| i.timeline.clone()).unwrap_or_default();
         let mut members: BTreeSet<FigureKey> = old
             .map(|i| i.figures.iter().map(|k| parse_figure(k)).collect::<Result<_, _>>())
             .transpose()?
@@ -284,6 +301,16 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                 facts.push(f);
             }
         }
+        let entries = incident_entries(o, &ik, &facts)?;
+        let keys: Vec<Vec<u8>> = entries.iter().map(timeline::kept::key).collect();
+        for k in old_entries {
+            if !keys.contains(&k) {
+                timeline::kept::replace(o, Some(k), None)?;
+            }
+        }
+        for e in entries {
+            timeline::kept::replace(o, None, Some(e))?;
+        }
         if facts.is_empty() {
             o.writes.delete(ikey);
             o.writes.delete(skey);
@@ -300,6 +327,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             key: ik.clone(),
             available_from,
             figures: facts.iter().map(|f| f.key.to_string()).collect(),
+            timeline: keys,
         };
         o.writes
             .put(skey, kept::encode(&summarize_incident(build_incident(&ik, &facts))));
@@ -311,6 +339,77 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         o.writes.put(key, kept::encode(&(before + count)));
     }
     Ok(())
+}
+
+// A figure's first citation in full (its record keeps only what the first one said).
+fn first_citation(read: &dyn KeptRead, fk: &FigureKey) -> Result<Option<Citation>, StoreError> {
+    let first: Option<Cited> = kept::page(
+        read,
+        Range {
+            prefix: &citations_prefix(fk),
+            lower: None,
+            upper: None,
+            reverse: false,
+            skip: 0,
+            limit: 1,
+        },
+    )?
+    .pop();
+    Ok(first.map(|c| c.citation))
+}
+
+// A running total's timeline entry.
+fn timeline_entry(read: &dyn KeptRead, fk: &FigureKey, first: &FirstCited) -> Result<Option<Entry>, StoreError> {
+    let stance = stance(fk.party.as_deref(), first.reporter.as_ref());
+    if timeline::casualty_entry(fk, stance, &stub(first)).is_none() {
+        return Ok(None);
+    }
+    Ok(first_citation(read, fk)?.and_then(|c| timeline::casualty_entry(fk, stance, &c)))
+}
+
+// Where a running total's timeline entry is kept (no read: the key needs only what the record
+// keeps of its first citation).
+fn timeline_key(fk: &FigureKey, first: &FirstCited) -> Option<Vec<u8>> {
+    let stance = stance(fk.party.as_deref(), first.reporter.as_ref());
+    timeline::casualty_entry(fk, stance, &stub(first)).map(|e| timeline::kept::key(&e))
+}
+
+// A citation with what a record keeps of the first one: enough for a timeline key.
+fn stub(first: &FirstCited) -> Citation {
+    Citation {
+        published: first.published,
+        feed: String::new(),
+        stream: first.stream.clone(),
+        url: None,
+        title: None,
+        seq: 0,
+        sentence: String::new(),
+        span: first.span,
+    }
+}
+
+// An incident's timeline entries: one per side, group and death count, dated by the first
+// citation of any of its reporters.
+fn incident_entries(read: &dyn KeptRead, ik: &IncidentKey, facts: &[FigureFacts]) -> Result<Vec<Entry>, StoreError> {
+    let mut firsts: BTreeMap<(Option<String>, Group, u64), &FigureFacts> = BTreeMap::new();
+    let at = |f: &FigureFacts| (f.first.published, f.first.stream.clone(), f.first.span);
+    for f in facts.iter().filter(|f| f.key.outcome == Outcome::Killed) {
+        let slot = firsts
+            .entry((f.key.party.clone(), f.key.group, f.key.count))
+            .or_insert(f);
+        if at(f) < at(slot) {
+            *slot = f;
+        }
+    }
+    let mut out = Vec::new();
+    for ((party, group, count), f) in firsts {
+        if let Some(c) = first_citation(read, &f.key)? {
+            out.push(timeline::incident_entry(
+                &ik.location, ik.date, &party, group, count, &c,
+            ));
+        }
+    }
+    Ok(out)
 }
 
 fn incident_of(r: &FigureRecord) -> IncidentKey {

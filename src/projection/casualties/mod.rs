@@ -398,7 +398,7 @@ fn reporter_key(r: Option<&ReporterRef>) -> String {
     r.map(|r| r.id.clone()).unwrap_or_else(|| "unattributed".to_string())
 }
 
-fn stance(party: Option<&str>, reporter: Option<&ReporterRef>) -> Stance {
+pub(crate) fn stance(party: Option<&str>, reporter: Option<&ReporterRef>) -> Stance {
     match reporter {
         None => Stance::Unattributed,
         Some(r) => match (&r.side, party) {

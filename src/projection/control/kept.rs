@@ -5,7 +5,9 @@
 //! order (publication first, so "as of DATE" is a key range); `xk`, the same per claiming side
 //! (its latest claim is one read); `xl`, its captures and losses; `xn`, the claims other than a
 //! change of hands that disagree with its holder at the start; `xd`, claims per place and publication day; `xs`, the sides that
-//! ever claimed a place; `xp`, each place's summary as of now. A place's status needs only its
+//! ever claimed a place; `xp`, each place's summary as of now; `xt`, its claims per kind (change
+//! and side), whose first is the kind's timeline entry, and `tk`, where that entry is kept
+//! (`timeline::kept`). A place's status needs only its
 //! latest change of hands (for a loss, the capture before it) and the claims within two days
 //! after it, or, with no change on file, one disagreeing claim: short reads, so what a page or a
 //! question costs does not grow with the log.
@@ -21,7 +23,7 @@ use super::{ClaimReport, ControlSummary, PlaceSummary, RECENT_CLAIMS, WINDOW_HOU
 use crate::extract::Change;
 use crate::profile::Profile;
 use crate::projection::kept::{self, Days, KeptRead, Key, Overlay, Range};
-use crate::projection::{ArticleFacts, AsOf, Selected};
+use crate::projection::{ArticleFacts, AsOf, Selected, timeline};
 use crate::store::StoreError;
 
 fn claims_prefix(place: &str) -> Key {
@@ -30,6 +32,14 @@ fn claims_prefix(place: &str) -> Key {
 
 fn claimant_prefix(place: &str, claimant: &str) -> Key {
     Key::new("xk").str(place).str(claimant)
+}
+
+// A place's claims of one kind (change and side): the first is its timeline entry.
+fn kind_prefix(place: &str, change: Change, side: &Option<String>) -> Key {
+    Key::new("xt")
+        .str(place)
+        .str(change.as_str())
+        .str(side.as_deref().unwrap_or(""))
 }
 
 fn who(c: &ClaimReport) -> String {
@@ -79,7 +89,10 @@ fn contributions(a: &ArticleFacts, profile: &Profile) -> Contribution {
             claimed_by: c.claimed_by.clone(),
             citation: sel.cite(&c.evidence, c.span),
         };
-        let mut keys = vec![order(claimant_prefix(&c.location, &who(&report)), &report, i)];
+        let mut keys = vec![
+            order(claimant_prefix(&c.location, &who(&report)), &report, i),
+            order(kind_prefix(&c.location, report.change, &report.side), &report, i),
+        ];
         let initial = profile
             .locations
             .iter()
@@ -108,6 +121,7 @@ pub fn fold_page(
     profile: &Profile,
 ) -> Result<(), StoreError> {
     let mut touched: BTreeSet<String> = BTreeSet::new();
+    let mut kinds: BTreeSet<(String, Change, Option<String>)> = BTreeSet::new();
     for (before, after) in changes {
         let old = before.map(|b| contributions(b, profile)).unwrap_or_default();
         let new = contributions(after, profile);
@@ -126,6 +140,7 @@ pub fn fold_page(
                 days.0.retain(|(_, n)| *n > 0);
                 o.writes.put(key, kept::encode(&days));
                 count_side(o, place, &who(c), false)?;
+                kinds.insert((place.clone(), c.change, c.side.clone()));
                 touched.insert(place.clone());
             }
         }
@@ -140,9 +155,37 @@ pub fn fold_page(
                 days.add(c.citation.published.date_naive(), 1);
                 o.writes.put(key, kept::encode(&days));
                 count_side(o, &place, &who(&c), true)?;
+                kinds.insert((place.clone(), c.change, c.side.clone()));
                 touched.insert(place);
             }
         }
+    }
+    // The timeline entry of each kind of claim about a place: its first claim.
+    for (place, change, side) in kinds {
+        let first: Option<(Vec<u8>, ClaimReport)> = kept::page(
+            o,
+            Range {
+                prefix: &kind_prefix(&place, change, &side).bytes(),
+                lower: None,
+                upper: None,
+                reverse: false,
+                skip: 0,
+                limit: 1,
+            },
+        )?
+        .pop();
+        let entry = first.map(|(_, c)| timeline::control_entry(&place, change, &side, &c.claimed_by, &c.citation));
+        let at = Key::new("tk")
+            .str(&place)
+            .str(change.as_str())
+            .str(side.as_deref().unwrap_or(""))
+            .bytes();
+        let was: Option<Vec<u8>> = kept::get(o, &at)?;
+        match &entry {
+            Some(e) => o.writes.put(at, kept::encode(&timeline::kept::key(e))),
+            None => o.writes.delete(at),
+        }
+        timeline::kept::replace(o, was, entry)?;
     }
     for place in touched {
         let key = Key::new("xp").str(&place).bytes();
@@ -228,24 +271,20 @@ fn place_at(
             let upper_claims = upper(claims_prefix(place));
             read.kept_scan(
                 &claims_prefix(place).bytes(),
+                Some(&at),
                 upper_claims.as_deref(),
                 false,
-                &mut |k, v| {
-                    if k < at.as_slice() {
-                        return true;
+                &mut |k, v| match kept::decode::<ClaimReport>(k, v) {
+                    Ok(c) => {
+                        let past = (c.citation.published - change.citation.published).num_hours() > WINDOW_HOURS;
+                        if !past {
+                            around.push(c);
+                        }
+                        !past
                     }
-                    match kept::decode::<ClaimReport>(k, v) {
-                        Ok(c) => {
-                            let past = (c.citation.published - change.citation.published).num_hours() > WINDOW_HOURS;
-                            if !past {
-                                around.push(c);
-                            }
-                            !past
-                        }
-                        Err(e) => {
-                            failed = Some(e);
-                            false
-                        }
+                    Err(e) => {
+                        failed = Some(e);
+                        false
                     }
                 },
             )?;
