@@ -105,7 +105,7 @@ pub(super) async fn metrics(State(s): State<ApiState>) -> impl IntoResponse {
     family(
         "view_builds_total",
         "counter",
-        "Folds of the projection for API requests (a kept answer needs none).",
+        "Answers built for API requests by an audit at a seq or an export's fold (a view by date needs none).",
         vec![(
             String::new(),
             s.answers.built.load(std::sync::atomic::Ordering::Relaxed),

@@ -97,11 +97,11 @@ fn give_back_freed_memory() {
     }
 }
 
-// A route serving one view, with `as_of` and `at_seq`. A question the kept state answers is read
-// from it (no turn, nothing kept: it costs the same at any size). Any other is folded from the
-// whole projection: its answer is kept per (view, as-of) while the projection's checkpoint stays
-// where it was, so repeated questions between appends cost nothing, and the first one after an
-// append pays the fold, one fold at a time.
+// A route serving one view, with `as_of` and `at_seq`. A question by date is read from the kept
+// state (no turn, nothing kept: it costs the same at any size). An audit by seq takes the events
+// after it back out of the kept state (`projection::audit`): its answer is kept per question
+// while the projection's checkpoint stays where it was, so repeated questions between appends
+// cost nothing, and the first one after an append pays, one audit at a time.
 pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
     get(
         move |State(s): State<ApiState>, q: Result<Query<ViewQuery>, QueryRejection>| async move {
@@ -140,11 +140,27 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
                 return Ok(json_bytes(body));
             }
             let cache = Arc::clone(&s.answers);
-            // Encoded inside the fold's turn, so the view is freed before the memory is trimmed.
-            let (encoded, _turn) = view_in_turn(s, turn, move |a, p| {
-                serde_json::to_vec(&view.from_fold(a, p, at, window))
+            s.answers.built.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            // An audit takes the events after its seq back out of the kept state, in memory that
+            // grows with them: one at a time. The turn is handed back only once the answer is
+            // kept, so the ones waiting find it (also if this client went away meanwhile: the
+            // turn lives in the blocking task's result).
+            let (encoded, _turn) = tokio::task::spawn_blocking(move || {
+                let facts = s.store.facts(s.projector.fingerprint())?;
+                let answer = projection::audit::answer(&*s.store, &facts, &s.profile, view, at, window)?;
+                let encoded = serde_json::to_vec(&answer);
+                drop(answer);
+                give_back_freed_memory();
+                Ok::<_, crate::store::StoreError>((encoded, turn))
             })
-            .await?;
+            .await
+            .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the view failed: {e}")))?
+            .map_err(|e| {
+                ApiError(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    format!("reading the projection: {e}"),
+                )
+            })?;
             let body = axum::body::Bytes::from(
                 encoded.map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
             );
@@ -284,7 +300,7 @@ pub struct Answers {
     // 190k events, BENCHMARKS.md), so a dashboard asking for seven views at once must not hold
     // seven copies; and the ones waiting for the same answer find it kept when their turn comes.
     turns: Arc<tokio::sync::Semaphore>,
-    /// Folds of the projection done for API requests (`frontline_view_builds_total`).
+    /// Audits and export folds done for API requests (`frontline_view_builds_total`).
     pub built: std::sync::atomic::AtomicU64,
 }
 

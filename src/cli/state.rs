@@ -11,6 +11,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::Context;
 use super::client::{self, Unreachable};
 use crate::profile::Profile;
+use crate::projection;
 use crate::projection::timeline::Window;
 use crate::projection::views::{Answer, View};
 use crate::projection::{ArticleFacts, AsOf, FactStore, Projector, refresh};
@@ -160,8 +161,8 @@ pub fn show_page(ctx: &Context, view: View, args: &ViewArgs, window: Window) -> 
     print(args.json, &answer, super::render::answer)
 }
 
-/// A view's answer from the store: from the kept state when it keeps one for `at`, else from
-/// a fold of every article's facts.
+/// A view's answer from the store: from the kept state; at a seq, with the events after it taken
+/// back out (`projection::audit`).
 pub fn answer_from_store(ctx: &Context, view: View, at: AsOf, window: Window) -> anyhow::Result<Answer> {
     let opened = open(ctx)?;
     let facts = opened.store.facts(&opened.fingerprint)?;
@@ -170,8 +171,8 @@ pub fn answer_from_store(ctx: &Context, view: View, at: AsOf, window: Window) ->
             .from_kept(&facts, &opened.profile, at, window)
             .context("reading the kept projection");
     }
-    let articles = facts.all().context("reading the projection")?;
-    Ok(view.from_fold(&articles, &opened.profile, at, window))
+    projection::audit::answer(&opened.store, &facts, &opened.profile, view, at, window)
+        .context("reading the kept projection and the log")
 }
 
 /// Catches the projection of `projector` up with the log (from scratch when `rebuild`), with a

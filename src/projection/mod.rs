@@ -9,6 +9,7 @@
 //! the `FactStore` and `EventLog` traits.
 
 pub mod articles;
+pub mod audit;
 pub mod casualties;
 pub mod ceasefire;
 pub mod control;
@@ -31,7 +32,7 @@ use crate::store::StoreError;
 pub use projector::{Projector, catch_up, catch_up_paged, refresh};
 
 /// Bumped whenever the persisted projection's shape or the fold changes.
-pub const PROJECTION_VERSION: u32 = 8;
+pub const PROJECTION_VERSION: u32 = 9;
 
 /// Identifies a projection's inputs: the same fingerprint means the same state for the same log.
 /// A new profile or extractor gives a new fingerprint, hence a rebuild.

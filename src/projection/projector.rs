@@ -175,16 +175,27 @@ fn fold_views(
     before: &BTreeMap<String, Option<ArticleFacts>>,
     changed: &BTreeMap<String, ArticleFacts>,
 ) -> Result<Writes, StoreError> {
+    let mut overlay = Overlay::new(facts);
+    fold_into(&mut overlay, profile, before, changed)?;
+    Ok(overlay.writes)
+}
+
+/// Folds changed articles (each with its state before) into every kept view, through `overlay`.
+pub(crate) fn fold_into(
+    overlay: &mut Overlay<'_>,
+    profile: &Profile,
+    before: &BTreeMap<String, Option<ArticleFacts>>,
+    changed: &BTreeMap<String, ArticleFacts>,
+) -> Result<(), StoreError> {
     let changes: Vec<(Option<&ArticleFacts>, &ArticleFacts)> = changed
         .iter()
         .map(|(stream, after)| (before.get(stream).and_then(Option::as_ref), after))
         .collect();
-    let mut overlay = Overlay::new(facts);
-    casualties::kept::fold_page(&mut overlay, &changes)?;
-    mentions::kept::fold_page(&mut overlay, &changes)?;
-    control::kept::fold_page(&mut overlay, &changes, profile)?;
-    ceasefire::kept::fold_page(&mut overlay, &changes)?;
-    Ok(overlay.writes)
+    casualties::kept::fold_page(overlay, &changes)?;
+    mentions::kept::fold_page(overlay, &changes)?;
+    control::kept::fold_page(overlay, &changes, profile)?;
+    ceasefire::kept::fold_page(overlay, &changes)?;
+    Ok(())
 }
 
 // A panic on a helper thread (extraction, a commit, a read) is a bug; it surfaces here as it

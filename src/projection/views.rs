@@ -99,7 +99,10 @@ impl View {
         window: Window,
     ) -> Result<Answer, StoreError> {
         match self {
-            View::Casualties => casualties::kept::summary(read, profile, at.date).map(Answer::Casualties),
+            View::Casualties => casualties::kept::summary(read, profile, at.date).map(|mut s| {
+                s.as_of = at;
+                Answer::Casualties(s)
+            }),
             View::Actors => mentions::kept::presence(read, mentions::kept::Kind::Actors, at).map(Answer::Actors),
             View::Locations => {
                 mentions::kept::presence(read, mentions::kept::Kind::Locations, at).map(Answer::Locations)

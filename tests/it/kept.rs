@@ -11,7 +11,7 @@ use frontline::profile::Profile;
 use frontline::projection::casualties::{self, FigureKey};
 use frontline::projection::timeline::Window;
 use frontline::projection::views::View;
-use frontline::projection::{AsOf, FactStore, Projector, catch_up, catch_up_paged, ceasefire, mentions};
+use frontline::projection::{AsOf, FactStore, Projector, audit, catch_up, catch_up_paged, ceasefire, mentions};
 use frontline::store::{Appender, EventLog, SledStore};
 use frontline::units::ByteSize;
 use proptest::prelude::*;
@@ -86,6 +86,71 @@ pub(crate) fn check_views(
         }
     }
     Ok(())
+}
+
+/// An audit at `seq` (the kept state with the events after it taken back out) answers every view
+/// as the fold of the facts at `seq` does.
+pub(crate) fn check_audit(
+    log: &dyn EventLog,
+    facts: &dyn FactStore,
+    profile: &Profile,
+    seq: u64,
+    date: Option<chrono::NaiveDate>,
+) -> Result<(), String> {
+    let articles = facts.all().unwrap();
+    let at = AsOf { date, seq: Some(seq) };
+    for view in View::ALL {
+        let window = Window { offset: 1, limit: 4 };
+        let oracle = serde_json::to_value(view.from_fold(&articles, profile, at, window)).unwrap();
+        let audit = serde_json::to_value(audit::answer(log, facts, profile, view, at, window).unwrap()).unwrap();
+        if oracle != audit {
+            return Err(format!(
+                "the audit of {} at seq {seq} differs from the fold on {date:?}\n--- fold\n{}\n--- audit\n{}",
+                view.name(),
+                serde_json::to_string_pretty(&oracle).unwrap(),
+                serde_json::to_string_pretty(&audit).unwrap()
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn an_audit_by_seq_equals_the_fold_at_that_seq() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = shipped_profile();
+    // The fixture, then each article revised: audits before, among and after the revisions.
+    let mut log = fixture_articles();
+    log.extend(fixture_articles().iter().map(|a| revised(a, 1)));
+    let store = store_with(dir.path(), log);
+    let projector = Projector::new(&profile).unwrap();
+    let facts = store.facts(projector.fingerprint()).unwrap();
+    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    let head = store.head().unwrap();
+    assert!(head > 20);
+    for seq in [0, 1, 7, head / 2, head / 2 + 3, head - 1, head, head + 5] {
+        for date in [None, Some("2020-10-16".parse().unwrap())] {
+            check_audit(store.as_ref(), &facts, &profile, seq, date).unwrap();
+        }
+    }
+    // Not vacuous: the state halfway differs from the state now.
+    let at = |seq| AsOf { date: None, seq };
+    let half = audit::answer(
+        store.as_ref(),
+        &facts,
+        &profile,
+        View::Casualties,
+        at(Some(head / 2)),
+        Window::default(),
+    )
+    .unwrap();
+    let now = View::Casualties
+        .from_kept(&facts, &profile, at(None), Window::default())
+        .unwrap();
+    assert_ne!(
+        serde_json::to_value(&half).unwrap()["tallies"],
+        serde_json::to_value(&now).unwrap()["tallies"]
+    );
 }
 
 #[test]
@@ -213,6 +278,7 @@ proptest! {
         revise in proptest::collection::vec((0usize..64, 0u8..3, 0usize..64), 0..8),
         chunk in 1usize..9,
         page in 1usize..9,
+        audit_at in 0u64..64,
     ) {
         let mut log = order.clone();
         for (which, how, at) in revise {
@@ -227,6 +293,10 @@ proptest! {
             if let Err(e) = check_views(&facts, &profile, date) {
                 return Err(TestCaseError::fail(e));
             }
+        }
+        let seq = audit_at % (store.head().unwrap() + 1);
+        if let Err(e) = check_audit(store.as_ref(), &facts, &profile, seq, None) {
+            return Err(TestCaseError::fail(e));
         }
         let incremental = kept_entries(&facts);
         prop_assert_eq!(incremental, rebuilt_entries(&store, &projector));

@@ -6,7 +6,8 @@
 //! last hour or so; an article backdated by a month replays the month.
 //!
 //! What is kept (under the projection's `k/` keys): `fs`, every statement of every counting
-//! article version in citation order, with the truce it was last assigned to; `fh`, per truce, its
+//! article version in citation order, with the truce it was last assigned to (without its
+//! sentence: what a replay reads); `fc`, the same statement in full with its citation; `fh`, per truce, its
 //! statements in citation order (paged by `citations`; the latest are a summary's `recent`);
 //! `fz`, the snapshots by hour. "As of DATE" is the last snapshot of that day and a range read of
 //! each truce's statements.
@@ -26,16 +27,20 @@ use crate::projection::kept::{self, KeptRead, Key, Overlay, Range};
 use crate::projection::{ArticleFacts, AsOf, Citation, Selected};
 use crate::store::StoreError;
 
-/// A statement as kept under `fs`.
+/// A statement as a replay reads it (under `fs`): what the fold needs, without its sentence and
+/// citation (kept apart under `fc`, read only for a status first reached and for answers), so
+/// that replaying a few thousand statements reads little.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Stored {
+struct Step {
+    /// The statement, its sentence left out.
     statement: CeasefireStatement,
-    citation: Citation,
+    published: DateTime<Utc>,
     /// The truce (its index in `Truces`) the last replay assigned it to; none until replayed.
     truce: Option<u64>,
 }
 
 const STATEMENTS: &str = "fs";
+const CITED: &str = "fc";
 const HISTORY: &str = "fh";
 const SNAPSHOTS: &str = "fz";
 
@@ -55,6 +60,21 @@ fn history_key(truce: u64, statement: &[u8]) -> Vec<u8> {
     let mut k = Key::new(HISTORY).u64(truce).bytes();
     k.extend_from_slice(&statement[Key::new(STATEMENTS).bytes().len()..]);
     k
+}
+
+// Where a statement's sentence and citation are kept.
+fn cited_key(statement: &[u8]) -> Vec<u8> {
+    let mut k = Key::new(CITED).bytes();
+    k.extend_from_slice(&statement[Key::new(STATEMENTS).bytes().len()..]);
+    k
+}
+
+// A statement in full, with its citation.
+fn cited(read: &dyn KeptRead, statement: &[u8]) -> Result<(CeasefireStatement, Citation), StoreError> {
+    kept::get(read, &cited_key(statement))?.ok_or_else(|| StoreError::Corrupt {
+        seq: 0,
+        reason: "kept ceasefire: a statement's citation is not kept".into(),
+    })
 }
 
 fn history_prefix(truce: u64) -> Vec<u8> {
@@ -122,22 +142,27 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         let new = contributions(after);
         for (k, (st, cite)) in &old {
             if new.get(k).is_none_or(|n| n != &(st.clone(), cite.clone())) {
-                if let Some(Stored { truce: Some(t), .. }) = kept::get::<Stored>(o, k)? {
+                if let Some(Step { truce: Some(t), .. }) = kept::get::<Step>(o, k)? {
                     o.writes.delete(history_key(t, k));
                 }
                 o.writes.delete(k.clone());
+                o.writes.delete(cited_key(k));
                 from = Some(from.map_or(cite.published, |f| f.min(cite.published)));
             }
         }
         for (k, (statement, citation)) in new {
             if old.get(&k).is_none_or(|o| *o != (statement.clone(), citation.clone())) {
                 from = Some(from.map_or(citation.published, |f| f.min(citation.published)));
-                let stored = Stored {
-                    statement,
-                    citation,
+                let step = Step {
+                    statement: CeasefireStatement {
+                        evidence: String::new(),
+                        ..statement.clone()
+                    },
+                    published: citation.published,
                     truce: None,
                 };
-                o.writes.put(k, kept::encode(&stored));
+                o.writes.put(cited_key(&k), kept::encode(&(statement, citation)));
+                o.writes.put(k, kept::encode(&step));
             }
         }
     }
@@ -170,19 +195,19 @@ fn replay(o: &mut Overlay<'_>, hour: DateTime<Utc>) -> Result<(), StoreError> {
     for (k, _) in stale {
         o.writes.delete(k);
     }
-    let statements: Vec<(Vec<u8>, Stored)> = entries_from(
+    let statements: Vec<(Vec<u8>, Step)> = entries_from(
         o,
         &Key::new(STATEMENTS).bytes(),
         &Key::new(STATEMENTS).instant(hour).bytes(),
     )?;
     let mut current: Option<DateTime<Utc>> = None;
     for (k, mut s) in statements {
-        let h = hour_of(s.citation.published);
+        let h = hour_of(s.published);
         if let Some(c) = current.filter(|c| *c != h) {
             o.writes.put(snapshot_key(c), kept::encode(&state));
         }
         current = Some(h);
-        let truce = state.add(&s.statement, &s.citation) as u64;
+        let truce = state.add(&s.statement, s.published, || cited(o, &k).map(|(_, c)| c))? as u64;
         if s.truce != Some(truce) {
             if let Some(was) = s.truce {
                 o.writes.delete(history_key(was, &k));
@@ -241,11 +266,8 @@ fn reports(
     )?;
     let mut out = Vec::with_capacity(keys.len());
     for k in keys {
-        let s: Stored = kept::get(read, &k)?.ok_or_else(|| StoreError::Corrupt {
-            seq: 0,
-            reason: "kept ceasefire: a truce lists a statement that is not kept".into(),
-        })?;
-        out.push(report(&s.statement, &s.citation));
+        let (statement, citation) = cited(read, &k)?;
+        out.push(report(&statement, &citation));
     }
     Ok(out)
 }

@@ -10,7 +10,7 @@ pub mod kept;
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ArticleFacts, AsOf, Citation, select};
@@ -140,10 +140,17 @@ fn parse_effective(s: &str) -> (Option<DateTime<FixedOffset>>, Option<NaiveDate>
 }
 
 impl Truces {
-    /// Folds one statement (statements come in citation order); returns the index of the truce
-    /// it is about.
-    pub fn add(&mut self, st: &CeasefireStatement, cite: &Citation) -> usize {
-        let published = cite.published.date_naive();
+    /// Folds one statement published at `published` (statements come in citation order);
+    /// returns the index of the truce it is about. `cite` gives the statement's citation, asked
+    /// for only when the statement is the first to reach its status (the kept state keeps
+    /// citations apart from what a replay reads).
+    pub fn add<E>(
+        &mut self,
+        st: &CeasefireStatement,
+        published: DateTime<Utc>,
+        cite: impl FnOnce() -> Result<Citation, E>,
+    ) -> Result<usize, E> {
+        let published = published.date_naive();
         let effective_day = st.effective_at.as_deref().and_then(|e| parse_effective(e).1);
         let truces = &mut self.0;
         let index = match effective_day {
@@ -203,9 +210,9 @@ impl Truces {
         t.last = status;
         t.statements += 1;
         if !t.reached.iter().any(|r| r.status == status) {
-            t.reached.push(report(st, cite));
+            t.reached.push(report(st, &cite()?));
         }
-        index
+        Ok(index)
     }
 
     /// The truces in view order (by effective day, else first report; ties in the order first
@@ -250,7 +257,9 @@ pub fn view(articles: &[ArticleFacts], as_of: AsOf) -> CeasefireView {
     let mut truces = Truces::default();
     let mut histories: Vec<Vec<StatusReport>> = Vec::new();
     for (st, cite) in statements(articles, &as_of) {
-        let i = truces.add(&st, &cite);
+        let i = truces
+            .add(&st, cite.published, || Ok::<_, std::convert::Infallible>(cite.clone()))
+            .unwrap_or_else(|e| match e {});
         if i == histories.len() {
             histories.push(Vec::new());
         }
