@@ -49,8 +49,72 @@ pub(super) async fn export(
         as_of: q.as_of,
         at_seq: q.at_seq,
     })))?;
+    if format == projection::export::Format::Jsonl && at.seq.is_none() {
+        return Ok((
+            [(axum::http::header::CONTENT_TYPE, format.content_type())],
+            stream_jsonl(s, at),
+        )
+            .into_response());
+    }
     let Json(body) = view(s, move |a, p| projection::export::render(format, a, p, at)).await?;
     Ok(([(axum::http::header::CONTENT_TYPE, format.content_type())], body).into_response())
+}
+
+// The lossless export streamed from the kept index as it is read (`export::kept::jsonl`): the
+// daemon holds one article and one chunk at a time, whatever the export's size. A failure after
+// the first bytes can only end the body early (the status is sent), so the client sees a
+// truncated stream and a broken connection, never a silently short file (the CLI writes files
+// whole or not at all).
+fn stream_jsonl(s: ApiState, at: AsOf) -> axum::body::Body {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(8);
+    tokio::task::spawn_blocking(move || {
+        let mut out = ChunkWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(CHUNK),
+        };
+        let done = s
+            .store
+            .facts(s.projector.fingerprint())
+            .map_err(projection::export::kept::ExportError::from)
+            .and_then(|facts| projection::export::kept::jsonl(&facts, at.date, &mut out));
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "the JSON Lines export stopped");
+            let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
+        }
+    });
+    axum::body::Body::from_stream(futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    }))
+}
+
+// Bytes per chunk of a streamed export.
+const CHUNK: usize = 64 * 1024;
+
+// Hands what is written to the response in chunks; fails once the client is gone, which stops
+// the export.
+struct ChunkWriter {
+    tx: tokio::sync::mpsc::Sender<Result<axum::body::Bytes, std::io::Error>>,
+    buf: Vec<u8>,
+}
+
+impl std::io::Write for ChunkWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let chunk = axum::body::Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(CHUNK)));
+        self.tx
+            .blocking_send(Ok(chunk))
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away"))
+    }
 }
 
 // Reads the projection off the runtime (sled reads block) and folds one view from it, when it

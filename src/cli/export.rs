@@ -48,34 +48,54 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
     );
     bar.set_message(args.format.name());
     bar.enable_steady_tick(std::time::Duration::from_millis(100));
-    let ask = |socket: &std::path::Path| {
-        let mut buf = Vec::new();
-        Ok(client::stream(socket, &target, &mut bar.wrap_write(&mut buf))?.map(|()| buf))
-    };
-    let store = || {
-        let state = state::load(ctx)?;
-        let buf = render(args.format, &state.articles, &state.profile, at).into_bytes();
-        bar.set_position(buf.len() as u64);
-        Ok(buf)
-    };
-    let buf = state::daemon_or_store(ctx, ask, store)?;
-    bar.finish_and_clear();
-    match &args.output {
-        None => std::io::stdout().lock().write_all(&buf)?,
+    // Written as it arrives: to stdout, or to a temporary sibling of the file renamed into place
+    // once complete, so a failed export never leaves a short file.
+    let mut file = match &args.output {
+        None => None,
         Some(path) => {
             let dir = path
                 .parent()
                 .filter(|p| !p.as_os_str().is_empty())
                 .unwrap_or(std::path::Path::new("."));
-            let mut tmp = tempfile::NamedTempFile::new_in(dir)
-                .with_context(|| format!("creating a temporary file in {}", dir.display()))?;
-            tmp.write_all(&buf)
-                .and_then(|()| tmp.as_file().sync_all())
-                .with_context(|| format!("writing {}", path.display()))?;
-            tmp.persist(path)
-                .with_context(|| format!("replacing {}", path.display()))?;
-            eprintln!("wrote {} ({} bytes)", path.display(), buf.len());
+            Some(
+                tempfile::NamedTempFile::new_in(dir)
+                    .with_context(|| format!("creating a temporary file in {}", dir.display()))?,
+            )
         }
+    };
+    let written = {
+        let sink: Box<dyn Write> = match &mut file {
+            Some(tmp) => Box::new(std::io::BufWriter::new(tmp.as_file_mut())),
+            None => Box::new(std::io::stdout().lock()),
+        };
+        let out = std::cell::RefCell::new(bar.wrap_write(sink));
+        let ask = |socket: &std::path::Path| client::stream(socket, &target, &mut *out.borrow_mut());
+        let store = || {
+            let mut out = out.borrow_mut();
+            if args.format == Format::Jsonl && at.seq.is_none() {
+                // The lossless export streams from the kept index, one article at a time.
+                let opened = state::open(ctx)?;
+                let facts = opened.store.facts(&opened.fingerprint)?;
+                crate::projection::export::kept::jsonl(&facts, at.date, &mut *out)?;
+            } else {
+                let state = state::load(ctx)?;
+                out.write_all(render(args.format, &state.articles, &state.profile, at).as_bytes())?;
+            }
+            Ok(())
+        };
+        state::daemon_or_store(ctx, ask, store)?;
+        let mut out = out.into_inner();
+        out.flush()?;
+        bar.position()
+    };
+    bar.finish_and_clear();
+    if let (Some(tmp), Some(path)) = (file, &args.output) {
+        tmp.as_file()
+            .sync_all()
+            .with_context(|| format!("writing {}", path.display()))?;
+        tmp.persist(path)
+            .with_context(|| format!("replacing {}", path.display()))?;
+        eprintln!("wrote {} ({written} bytes)", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@
 
 mod acled;
 mod gkg;
+pub mod kept;
 pub mod rows;
 mod ucdp;
 
@@ -72,27 +73,32 @@ pub fn render(format: Format, articles: &[ArticleFacts], profile: &Profile, as_o
 /// `{"kind", "fact", "citation"}`, ordered by publication.
 pub fn jsonl(articles: &[ArticleFacts], as_of: AsOf) -> String {
     let mut out = String::new();
-    let mut line = |kind: &str, fact: Value, sel: &super::Selected<'_>, sentence: &str, span: [usize; 2]| {
+    for sel in select(articles, &as_of) {
+        article_lines(&sel, &mut out);
+    }
+    out
+}
+
+/// The JSON Lines of one counting article version's facts.
+pub fn article_lines(sel: &super::Selected<'_>, out: &mut String) {
+    let mut line = |kind: &str, fact: Value, sentence: &str, span: [usize; 2]| {
         let row = json!({ "kind": kind, "fact": fact, "citation": sel.cite(sentence, span) });
         out.push_str(&row.to_string());
         out.push('\n');
     };
-    for sel in select(articles, &as_of) {
-        let f = &sel.revision.facts;
-        for c in &f.casualties {
-            line("casualty", json!(c), &sel, &c.evidence, c.span);
-        }
-        for c in &f.ceasefire {
-            line("ceasefire", json!(c), &sel, &c.evidence, c.span);
-        }
-        for c in &f.control {
-            line("control", json!(c), &sel, &c.evidence, c.span);
-        }
-        for c in &f.claims {
-            line("claim", json!(c), &sel, &c.evidence, c.span);
-        }
+    let f = &sel.revision.facts;
+    for c in &f.casualties {
+        line("casualty", json!(c), &c.evidence, c.span);
     }
-    out
+    for c in &f.ceasefire {
+        line("ceasefire", json!(c), &c.evidence, c.span);
+    }
+    for c in &f.control {
+        line("control", json!(c), &c.evidence, c.span);
+    }
+    for c in &f.claims {
+        line("claim", json!(c), &c.evidence, c.span);
+    }
 }
 
 /// Places as GeoJSON points: every profile location that the news mentions or someone claims,

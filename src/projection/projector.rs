@@ -195,6 +195,7 @@ pub(crate) fn fold_into(
     mentions::kept::fold_page(overlay, &changes)?;
     control::kept::fold_page(overlay, &changes, profile)?;
     ceasefire::kept::fold_page(overlay, &changes)?;
+    super::export::kept::fold_page(overlay, &changes);
     Ok(())
 }
 

@@ -33,7 +33,29 @@ fn get_raw(socket: &Path, target: &str) -> (u16, String, String) {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .expect("a status line");
-    (code, head.to_ascii_lowercase(), body.to_string())
+    let head = head.to_ascii_lowercase();
+    let body = if head.contains("transfer-encoding: chunked") {
+        dechunk(body)
+    } else {
+        body.to_string()
+    };
+    (code, head, body)
+}
+
+// A chunked HTTP/1.1 body (a streamed export) as its bytes: each chunk is its size in hex, CRLF,
+// the data, CRLF; a zero size ends it. Panics on a body that does not end properly, so a stream
+// cut short fails the test.
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    loop {
+        let (size, after) = rest.split_once("\r\n").expect("a chunk size line");
+        let size = usize::from_str_radix(size.trim(), 16).expect("a hex chunk size");
+        if size == 0 {
+            return out;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].strip_prefix("\r\n").expect("CRLF after a chunk");
+    }
 }
 
 /// One HTTP/1.1 GET over the socket: (status code, JSON body).

@@ -50,6 +50,14 @@ pub(crate) fn check_views(
 ) -> Result<(), String> {
     let articles = facts.all().unwrap();
     let at = AsOf { date, seq: None };
+    // The lossless export, streamed from the kept index, is the fold's byte for byte.
+    let mut streamed = Vec::new();
+    frontline::projection::export::kept::jsonl(facts, date, &mut streamed).unwrap();
+    if streamed != frontline::projection::export::jsonl(&articles, at).into_bytes() {
+        return Err(format!(
+            "the streamed JSON Lines export differs from the fold's on {date:?}"
+        ));
+    }
     for view in View::ALL {
         if !view.is_kept(at) {
             continue;
