@@ -290,65 +290,52 @@ pub(super) async fn citations(
     }
     let offset = q.offset.unwrap_or(0);
     let when = date.map(|d| format!(" as of {d}")).unwrap_or_default();
-    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
     match (q.figure, q.claims, q.truce) {
         (Some(figure), None, None) => {
             let key: projection::casualties::FigureKey = figure
                 .parse()
                 .map_err(|e: String| ApiError(StatusCode::BAD_REQUEST, e))?;
-            let lookup = key.clone();
-            let page = tokio::task::spawn_blocking(move || {
-                let facts = s.store.facts(s.projector.fingerprint())?;
-                projection::casualties::kept::citations(&facts, &lookup, date, offset, limit)
+            let missing = format!("no figure {key}{when}; `frontline casualties --json` gives each figure's key");
+            lookup(s, missing, move |facts| {
+                projection::casualties::kept::citations(facts, &key, date, offset, limit)
             })
             .await
-            .map_err(|e| internal(format!("the lookup failed: {e}")))?
-            .map_err(|e| internal(format!("reading the projection: {e}")))?;
-            page.map(|p| Json(p).into_response()).ok_or_else(|| {
-                ApiError(
-                    StatusCode::NOT_FOUND,
-                    format!("no figure {key}{when}; `frontline casualties --json` gives each figure's key"),
-                )
-            })
         }
         (None, Some(group), None) => {
             projection::mentions::parse_claim_group_key(&group).map_err(|e| ApiError(StatusCode::BAD_REQUEST, e))?;
-            let lookup = group.clone();
-            let page = tokio::task::spawn_blocking(move || {
-                let facts = s.store.facts(s.projector.fingerprint())?;
-                projection::mentions::kept::claim_page(&facts, &lookup, date, offset, limit)
+            let missing = format!("no claim group {group}{when}; `frontline claims --json` gives each group's key");
+            lookup(s, missing, move |facts| {
+                projection::mentions::kept::claim_page(facts, &group, date, offset, limit)
             })
             .await
-            .map_err(|e| internal(format!("the lookup failed: {e}")))?
-            .map_err(|e| internal(format!("reading the projection: {e}")))?;
-            page.map(|p| Json(p).into_response()).ok_or_else(|| {
-                ApiError(
-                    StatusCode::NOT_FOUND,
-                    format!("no claim group {group}{when}; `frontline claims --json` gives each group's key"),
-                )
-            })
         }
         (None, None, Some(truce)) => {
-            let lookup = truce.clone();
-            let page = tokio::task::spawn_blocking(move || {
-                let facts = s.store.facts(s.projector.fingerprint())?;
-                projection::ceasefire::kept::citations(&facts, &lookup, date, offset, limit)
+            let missing = format!("no truce {truce}{when}; `frontline ceasefire` lists each truce's id");
+            lookup(s, missing, move |facts| {
+                projection::ceasefire::kept::citations(facts, &truce, date, offset, limit)
             })
             .await
-            .map_err(|e| internal(format!("the lookup failed: {e}")))?
-            .map_err(|e| internal(format!("reading the projection: {e}")))?;
-            page.map(|p| Json(p).into_response()).ok_or_else(|| {
-                ApiError(
-                    StatusCode::NOT_FOUND,
-                    format!("no truce {truce}{when}; `frontline ceasefire` lists each truce's id"),
-                )
-            })
         }
         _ => Err(ApiError(
             StatusCode::BAD_REQUEST,
             "give one of figure=KEY (a casualty figure), claims=KEY (a claim group) or truce=ID (a truce)".into(),
         )),
     }
+}
+
+// One page read from the kept state off the runtime; 404 with `missing` when there is none.
+async fn lookup<P: Serialize + Send + 'static>(
+    s: ApiState,
+    missing: String,
+    read: impl FnOnce(&crate::store::SledFacts) -> Result<Option<P>, crate::store::StoreError> + Send + 'static,
+) -> Result<Response, ApiError> {
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    let page = tokio::task::spawn_blocking(move || read(&s.store.facts(s.projector.fingerprint())?))
+        .await
+        .map_err(|e| internal(format!("the lookup failed: {e}")))?
+        .map_err(|e| internal(format!("reading the projection: {e}")))?;
+    page.map(|p| Json(p).into_response())
+        .ok_or(ApiError(StatusCode::NOT_FOUND, missing))
 }
 
 pub(super) fn json_bytes(body: axum::body::Bytes) -> Response {

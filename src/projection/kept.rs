@@ -355,9 +355,18 @@ pub fn scan_all<T: serde::de::DeserializeOwned>(
     read: &dyn KeptRead,
     prefix: &[u8],
 ) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
+    scan_from(read, prefix, None)
+}
+
+/// Every entry under `prefix` from `lower` (when given), decoded, in key order.
+pub fn scan_from<T: serde::de::DeserializeOwned>(
+    read: &dyn KeptRead,
+    prefix: &[u8],
+    lower: Option<&[u8]>,
+) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
     let mut out = Vec::new();
     let mut failed = None;
-    read.kept_scan(prefix, None, None, false, &mut |k, v| match decode(k, v) {
+    read.kept_scan(prefix, lower, None, false, &mut |k, v| match decode(k, v) {
         Ok(t) => {
             out.push((k.to_vec(), t));
             true

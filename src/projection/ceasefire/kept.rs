@@ -111,29 +111,6 @@ fn contributions(a: &ArticleFacts) -> Contribution {
     out
 }
 
-// Every entry under `prefix` from `lower`, with its key.
-fn entries_from<T: serde::de::DeserializeOwned>(
-    read: &dyn KeptRead,
-    prefix: &[u8],
-    lower: &[u8],
-) -> Result<Vec<(Vec<u8>, T)>, StoreError> {
-    let (mut out, mut failed) = (Vec::new(), None);
-    read.kept_scan(prefix, Some(lower), None, false, &mut |k, v| match kept::decode(k, v) {
-        Ok(t) => {
-            out.push((k.to_vec(), t));
-            true
-        }
-        Err(e) => {
-            failed = Some(e);
-            false
-        }
-    })?;
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(out),
-    }
-}
-
 /// Folds a page's changed articles (each with its state before the page) into the kept state.
 pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &ArticleFacts)]) -> Result<(), StoreError> {
     let mut from: Option<DateTime<Utc>> = None;
@@ -191,14 +168,14 @@ fn replay(o: &mut Overlay<'_>, hour: DateTime<Utc>) -> Result<(), StoreError> {
     .unwrap_or_default();
     // The snapshots from `hour` on are written again below (those of hours left without any
     // statement are not).
-    let stale: Vec<(Vec<u8>, Truces)> = entries_from(o, &snapshots, &start)?;
+    let stale: Vec<(Vec<u8>, Truces)> = kept::scan_from(o, &snapshots, Some(&start))?;
     for (k, _) in stale {
         o.writes.delete(k);
     }
-    let statements: Vec<(Vec<u8>, Step)> = entries_from(
+    let statements: Vec<(Vec<u8>, Step)> = kept::scan_from(
         o,
         &Key::new(STATEMENTS).bytes(),
-        &Key::new(STATEMENTS).instant(hour).bytes(),
+        Some(&Key::new(STATEMENTS).instant(hour).bytes()),
     )?;
     let mut current: Option<DateTime<Utc>> = None;
     for (k, mut s) in statements {
