@@ -352,6 +352,29 @@ fn projection_commands_answer_as_of_dates_in_tables_and_json() {
             ("truce-2020-10-18".to_string(), "violated".to_string())
         ]
     );
+    // A truce's reports, paged; an unknown truce is named.
+    let reports = json(&[
+        "--config", c, "ceasefire", "--citations", "truce-2020-10-10", "--limit", "2", "--json",
+    ]);
+    assert_eq!(
+        (reports["total"].as_u64(), reports["reports"].as_array().map(Vec::len)),
+        (Some(4), Some(2)),
+        "{reports}"
+    );
+    let listed = text(
+        &frontline(&[
+            "--config", c, "ceasefire", "--citations", "truce-2020-10-10", "--limit", "2",
+        ])
+        .stdout,
+    );
+    assert!(listed.contains("1–2 of 4; next: --offset 2"), "{listed}");
+    let unknown = frontline(&["--config", c, "ceasefire", "--citations", "truce-1994-05-12"]);
+    assert!(!unknown.status.success());
+    assert!(
+        text(&unknown.stderr).contains("no truce truce-1994-05-12"),
+        "{}",
+        text(&unknown.stderr)
+    );
     let table = text(&frontline(&["--config", c, "ceasefire"]).stdout);
     assert!(
         table.contains("truce-2020-11-10")
@@ -388,6 +411,21 @@ fn projection_commands_answer_as_of_dates_in_tables_and_json() {
     assert!(
         table.contains("truce-2020-10-26 agreed (brokers: united-states)"),
         "{table}"
+    );
+    // The timeline is paged back from the latest entry.
+    let latest = json(&["--config", c, "timeline", "--json", "--limit", "3"]);
+    let before = json(&["--config", c, "timeline", "--json", "--limit", "3", "--offset", "3"]);
+    let (latest, before_entries) = (
+        latest["entries"].as_array().unwrap(),
+        before["entries"].as_array().unwrap(),
+    );
+    assert_eq!((latest.len(), before_entries.len()), (3, 3));
+    assert!(before["total"].as_u64().unwrap() > 6);
+    assert!(before_entries[2]["date"].as_str().unwrap() <= latest[0]["date"].as_str().unwrap());
+    let paged = text(&frontline(&["--config", c, "timeline", "--limit", "3"]).stdout);
+    assert!(
+        paged.contains("earlier entries (next page back: --offset 3)"),
+        "{paged}"
     );
 
     // As frontline knew it at seq 1 there was one article.
