@@ -83,11 +83,13 @@ impl Generator {
         }
     }
 
-    /// A generator whose next item is the `n`th of the stream (its guid and publication time),
-    /// for articles that arrive after a stored corpus.
-    pub fn starting_at(seed: u64, n: u64) -> Generator {
+    /// A generator whose items are published from `last` on (up to six hours either way, as
+    /// every item): what a live daemon receives after a stored corpus whose latest article was
+    /// published at `last`.
+    pub fn after(seed: u64, last: DateTime<Utc>) -> Generator {
         let mut g = Generator::new(seed);
-        g.next = n;
+        let seconds = (last - Self::start()).num_seconds().max(0) as u64;
+        g.next = seconds.saturating_mul(g.items_per_day) / 86_400;
         g
     }
 

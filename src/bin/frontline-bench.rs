@@ -154,12 +154,18 @@ fn main() -> anyhow::Result<()> {
         ),
         format!("{} articles, {} tallies", all.len(), view.tallies.len()),
     ]);
+    let last = all
+        .iter()
+        .filter_map(|a| a.revisions.last())
+        .map(|r| r.published)
+        .max()
+        .unwrap_or_default();
     drop(all);
 
     // A live daemon's page: 1,000 new reports published after the stored ones, caught up.
     let extra = 1_000;
     let head = store.head()?;
-    append_new_reports(&store, head, extra)?;
+    append_new_reports(&store, head, last, extra)?;
     let t = Instant::now();
     let applied = catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {})?;
     let secs = t.elapsed().as_secs_f64();
@@ -209,10 +215,15 @@ fn generate(args: &Args, dir: &Path) -> anyhow::Result<u64> {
     Ok(bytes)
 }
 
-// Appends `n` war reports published after the `after`th item of the corpus (as a live daemon
-// would), through the single writer.
-fn append_new_reports(store: &Arc<SledStore>, after: u64, n: usize) -> anyhow::Result<()> {
-    let mut g = Generator::starting_at(7, after * 4);
+// Appends `n` war reports published from `last` (the stored corpus's latest publication) on, as
+// a live daemon receives them, after event `after`, through the single writer.
+fn append_new_reports(
+    store: &Arc<SledStore>,
+    after: u64,
+    last: chrono::DateTime<chrono::Utc>,
+    n: usize,
+) -> anyhow::Result<()> {
+    let mut g = Generator::after(7, last);
     g.war_share = 1.0;
     let appender = Appender::start(Arc::clone(store) as Arc<dyn EventLog>);
     let handle = appender.handle();
