@@ -12,6 +12,11 @@ use crate::projection::{ArticleFacts, FactStore};
 
 const PREFIX: &str = "projection:";
 const CHECKPOINT: &[u8] = b"checkpoint";
+// Written before a projection tree is emptied and removed after: a tree that still holds it was
+// being emptied when the process stopped, and is emptied before anyone reads it.
+const RESETTING: &[u8] = b"resetting";
+// Keys removed per batch while emptying a tree.
+const CLEAR_BATCH: usize = 4096;
 const ARTICLE: &[u8] = b"a/";
 
 /// One projection's tree.
@@ -35,6 +40,12 @@ impl SledStore {
             .db()
             .open_tree(&name)
             .map_err(|e| engine(format!("opening {name}"), e))?;
+        if tree
+            .contains_key(RESETTING)
+            .map_err(|e| engine(format!("reading {name}"), e))?
+        {
+            clear(&tree, &name)?;
+        }
         Ok(SledFacts { tree })
     }
 
@@ -47,6 +58,15 @@ impl SledStore {
             if let Some(fp) = name.strip_prefix(PREFIX)
                 && fp != keep
             {
+                // Emptied first: sled's drop_tree reads every page of the tree into memory at
+                // once (a stale projection of a million events is 16 GiB). A stale tree is never
+                // read again, so a crash half-way only leaves it to be dropped next time.
+                let tree = self
+                    .db()
+                    .open_tree(&name)
+                    .map_err(|e| engine(format!("opening {name}"), e))?;
+                clear(&tree, &name)?;
+                drop(tree);
                 self.db()
                     .drop_tree(name.as_bytes())
                     .map_err(|e| engine(format!("dropping {name}"), e))?;
@@ -56,13 +76,20 @@ impl SledStore {
         Ok(dropped)
     }
 
-    /// Empties the projection tree for `fingerprint`, so the next catch-up rebuilds it.
+    /// Empties the projection tree for `fingerprint`, so the next catch-up rebuilds it. A few
+    /// thousand keys at a time (sled's drop_tree reads every page of a tree into memory at once),
+    /// behind a marker: a crash half-way leaves a tree that `facts` finishes emptying before it is
+    /// read, never a partial projection with its checkpoint gone.
     pub fn reset_facts(&self, fingerprint: &str) -> Result<(), StoreError> {
         let name = format!("{PREFIX}{fingerprint}");
-        self.db()
-            .drop_tree(name.as_bytes())
-            .map_err(|e| engine(format!("dropping {name}"), e))?;
-        Ok(())
+        let tree = self
+            .db()
+            .open_tree(&name)
+            .map_err(|e| engine(format!("opening {name}"), e))?;
+        tree.insert(RESETTING, &b"1"[..])
+            .and_then(|_| tree.flush())
+            .map_err(|e| engine(format!("marking {name} for a reset"), e))?;
+        clear(&tree, &name)
     }
 }
 
@@ -204,4 +231,30 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
         }
     }
     None
+}
+
+// Removes every key of `tree`, a batch at a time, the marker last.
+fn clear(tree: &sled::Tree, name: &str) -> Result<(), StoreError> {
+    loop {
+        let keys: Vec<sled::IVec> = tree
+            .iter()
+            .keys()
+            .filter(|k| k.as_ref().map_or(true, |k| k.as_ref() != RESETTING))
+            .take(CLEAR_BATCH)
+            .collect::<Result<_, _>>()
+            .map_err(|e| engine(format!("reading {name}"), e))?;
+        if keys.is_empty() {
+            break;
+        }
+        let mut batch = sled::Batch::default();
+        for k in keys {
+            batch.remove(k);
+        }
+        tree.apply_batch(batch)
+            .map_err(|e| engine(format!("emptying {name}"), e))?;
+    }
+    tree.remove(RESETTING)
+        .and_then(|_| tree.flush())
+        .map_err(|e| engine(format!("emptying {name}"), e))?;
+    Ok(())
 }
