@@ -176,19 +176,11 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
                 at_seq: q.at_seq,
             })))?;
             if view.is_kept(at) {
-                let body = tokio::task::spawn_blocking(move || {
+                let body = off_runtime(move || {
                     let facts = s.store.facts(s.projector.fingerprint())?;
-                    let answer = view.from_kept(&facts, &s.profile, at, window)?;
-                    Ok::<_, crate::store::StoreError>(serde_json::to_vec(&answer))
+                    Ok(serde_json::to_vec(&view.from_kept(&facts, &s.profile, at, window)?))
                 })
-                .await
-                .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the view failed: {e}")))?
-                .map_err(|e| {
-                    ApiError(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        format!("reading the projection: {e}"),
-                    )
-                })?
+                .await?
                 .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
                 return Ok(json_bytes(body.into()));
             }
@@ -209,22 +201,15 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
             // grows with them: one at a time. The turn is handed back only once the answer is
             // kept, so the ones waiting find it (also if this client went away meanwhile: the
             // turn lives in the blocking task's result).
-            let (encoded, _turn) = tokio::task::spawn_blocking(move || {
+            let (encoded, _turn) = off_runtime(move || {
                 let facts = s.store.facts(s.projector.fingerprint())?;
                 let answer = projection::audit::answer(&*s.store, &facts, &s.profile, view, at, window)?;
                 let encoded = serde_json::to_vec(&answer);
                 drop(answer);
                 give_back_freed_memory();
-                Ok::<_, crate::store::StoreError>((encoded, turn))
+                Ok((encoded, turn))
             })
-            .await
-            .map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, format!("the view failed: {e}")))?
-            .map_err(|e| {
-                ApiError(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    format!("reading the projection: {e}"),
-                )
-            })?;
+            .await?;
             let body = axum::body::Bytes::from(
                 encoded.map_err(|e| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?,
             );
@@ -323,17 +308,24 @@ pub(super) async fn citations(
     }
 }
 
+// Runs a read of the store off the runtime (sled reads block); a failure is a 500 naming it.
+async fn off_runtime<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::store::StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| internal(format!("the read failed: {e}")))?
+        .map_err(|e| internal(format!("reading the projection: {e}")))
+}
+
 // One page read from the kept state off the runtime; 404 with `missing` when there is none.
 async fn lookup<P: Serialize + Send + 'static>(
     s: ApiState,
     missing: String,
     read: impl FnOnce(&crate::store::SledFacts) -> Result<Option<P>, crate::store::StoreError> + Send + 'static,
 ) -> Result<Response, ApiError> {
-    let internal = |e: String| ApiError(StatusCode::INTERNAL_SERVER_ERROR, e);
-    let page = tokio::task::spawn_blocking(move || read(&s.store.facts(s.projector.fingerprint())?))
-        .await
-        .map_err(|e| internal(format!("the lookup failed: {e}")))?
-        .map_err(|e| internal(format!("reading the projection: {e}")))?;
+    let page = off_runtime(move || read(&s.store.facts(s.projector.fingerprint())?)).await?;
     page.map(|p| Json(p).into_response())
         .ok_or(ApiError(StatusCode::NOT_FOUND, missing))
 }
@@ -347,9 +339,9 @@ pub(super) fn json_bytes(body: axum::body::Bytes) -> Response {
 #[derive(Debug)]
 pub struct Answers {
     inner: std::sync::Mutex<AnswersInner>,
-    // One fold of the projection at a time: each decodes every article's facts (1.3 GiB at
-    // 190k events, BENCHMARKS.md), so a dashboard asking for seven views at once must not hold
-    // seven copies; and the ones waiting for the same answer find it kept when their turn comes.
+    // One audit or export fold at a time: an audit holds the events after its seq in memory and
+    // a non-JSONL export decodes every article's facts, so clients asking at once must not hold
+    // several; and the ones waiting for the same answer find it kept when their turn comes.
     turns: Arc<tokio::sync::Semaphore>,
     /// Audits and export folds done for API requests (`frontline_view_builds_total`).
     pub built: std::sync::atomic::AtomicU64,

@@ -460,6 +460,17 @@ pub fn find<T: serde::de::DeserializeOwned>(
     }
 }
 
+/// The first entry under `prefix` (below `upper`), or the last with `last`: the one-read
+/// questions (a series' first figure, a place's latest claim, the snapshot before an hour).
+pub fn edge<T: serde::de::DeserializeOwned>(
+    read: &dyn KeptRead,
+    prefix: &[u8],
+    upper: Option<&[u8]>,
+    last: bool,
+) -> Result<Option<T>, StoreError> {
+    find(read, prefix, upper, last, |_| true)
+}
+
 /// The value at `key`, decoded.
 pub fn get<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, key: &[u8]) -> Result<Option<T>, StoreError> {
     read.kept_get(key)?.map(|v| decode(key, &v)).transpose()

@@ -343,25 +343,14 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
 
 // A figure's first citation in full (its record keeps only what the first one said).
 fn first_citation(read: &dyn KeptRead, fk: &FigureKey) -> Result<Option<Citation>, StoreError> {
-    let first: Option<Cited> = kept::page(
-        read,
-        Range {
-            prefix: &citations_prefix(fk),
-            lower: None,
-            upper: None,
-            reverse: false,
-            skip: 0,
-            limit: 1,
-        },
-    )?
-    .pop();
+    let first: Option<Cited> = kept::edge(read, &citations_prefix(fk), None, false)?;
     Ok(first.map(|c| c.citation))
 }
 
 // A running total's timeline entry.
 fn timeline_entry(read: &dyn KeptRead, fk: &FigureKey, first: &FirstCited) -> Result<Option<Entry>, StoreError> {
     let stance = stance(fk.party.as_deref(), first.reporter.as_ref());
-    if timeline::casualty_entry(fk, stance, &stub(first)).is_none() {
+    if !timeline::has_casualty_entry(fk, stance) {
         return Ok(None);
     }
     Ok(first_citation(read, fk)?.and_then(|c| timeline::casualty_entry(fk, stance, &c)))
@@ -573,18 +562,7 @@ fn tally_now(
                 reason: format!("kept casualties: unreadable key {}", String::from_utf8_lossy(&key)),
             })?;
         let prefix = series_prefix(party, group, outcome, &reporter).bytes();
-        let first: Option<FigureRecord> = kept::page(
-            read,
-            Range {
-                prefix: &prefix,
-                lower: None,
-                upper: None,
-                reverse: false,
-                skip: 0,
-                limit: 1,
-            },
-        )?
-        .pop();
+        let first: Option<FigureRecord> = kept::edge(read, &prefix, None, false)?;
         let Some(first) = first else { continue };
         ends.push(End {
             figures: n as usize,

@@ -153,19 +153,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
 fn replay(o: &mut Overlay<'_>, hour: DateTime<Utc>) -> Result<(), StoreError> {
     let snapshots = Key::new(SNAPSHOTS).bytes();
     let start = snapshot_key(hour);
-    let mut state: Truces = kept::page(
-        o,
-        Range {
-            prefix: &snapshots,
-            lower: None,
-            upper: Some(&start),
-            reverse: true,
-            skip: 0,
-            limit: 1,
-        },
-    )?
-    .pop()
-    .unwrap_or_default();
+    let mut state: Truces = kept::edge(o, &snapshots, Some(&start), true)?.unwrap_or_default();
     // The snapshots from `hour` on are written again below (those of hours left without any
     // statement are not).
     let stale: Vec<(Vec<u8>, Truces)> = kept::scan_from(o, &snapshots, Some(&start))?;
@@ -203,19 +191,7 @@ fn replay(o: &mut Overlay<'_>, hour: DateTime<Utc>) -> Result<(), StoreError> {
 // Every truce's state as of `date` (published on or before it): the last snapshot up to then.
 fn state_at(read: &dyn KeptRead, date: Option<NaiveDate>) -> Result<Truces, StoreError> {
     let upper = date.map(|d| until(Key::new(SNAPSHOTS), d));
-    Ok(kept::page(
-        read,
-        Range {
-            prefix: &Key::new(SNAPSHOTS).bytes(),
-            lower: None,
-            upper: upper.as_deref(),
-            reverse: true,
-            skip: 0,
-            limit: 1,
-        },
-    )?
-    .pop()
-    .unwrap_or_default())
+    Ok(kept::edge(read, &Key::new(SNAPSHOTS).bytes(), upper.as_deref(), true)?.unwrap_or_default())
 }
 
 // Reports `skip..skip + limit` of truce `truce` (from the latest backwards when `reverse`),

@@ -162,18 +162,8 @@ pub fn fold_page(
     }
     // The timeline entry of each kind of claim about a place: its first claim.
     for (place, change, side) in kinds {
-        let first: Option<(Vec<u8>, ClaimReport)> = kept::page(
-            o,
-            Range {
-                prefix: &kind_prefix(&place, change, &side).bytes(),
-                lower: None,
-                upper: None,
-                reverse: false,
-                skip: 0,
-                limit: 1,
-            },
-        )?
-        .pop();
+        let first: Option<(Vec<u8>, ClaimReport)> =
+            kept::edge(o, &kind_prefix(&place, change, &side).bytes(), None, false)?;
         let entry = first.map(|(_, c)| timeline::control_entry(&place, change, &side, &c.claimed_by, &c.citation));
         let at = Key::new("tk")
             .str(&place)
@@ -227,18 +217,7 @@ fn place_at(
     }
     let upper = |k: Key| date.map(|d| k.instant(kept::day_after(d)).bytes());
     let last = |prefix: Key, upper: Option<Vec<u8>>| -> Result<Option<(Vec<u8>, ClaimReport)>, StoreError> {
-        Ok(kept::page(
-            read,
-            Range {
-                prefix: &prefix.bytes(),
-                lower: None,
-                upper: upper.as_deref(),
-                reverse: true,
-                skip: 0,
-                limit: 1,
-            },
-        )?
-        .pop())
+        kept::edge(read, &prefix.bytes(), upper.as_deref(), true)
     };
     // The status needs the latest change of hands (for a loss, also the capture before it by
     // another side) and the claims within two days after it; with no change on file, whether any
@@ -308,18 +287,13 @@ fn place_at(
     let sides: BTreeMap<String, u64> = kept::get(read, &Key::new("xs").str(place).bytes())?.unwrap_or_default();
     let mut latest_by_claimant = BTreeMap::new();
     for side in sides.into_keys() {
-        let latest: Vec<(Vec<u8>, ClaimReport)> = kept::page(
+        let latest: Option<(Vec<u8>, ClaimReport)> = kept::edge(
             read,
-            Range {
-                prefix: &claimant_prefix(place, &side).bytes(),
-                lower: None,
-                upper: upper(claimant_prefix(place, &side)).as_deref(),
-                reverse: true,
-                skip: 0,
-                limit: 1,
-            },
+            &claimant_prefix(place, &side).bytes(),
+            upper(claimant_prefix(place, &side)).as_deref(),
+            true,
         )?;
-        if let Some((_, c)) = latest.into_iter().next() {
+        if let Some((_, c)) = latest {
             latest_by_claimant.insert(side, c);
         }
     }

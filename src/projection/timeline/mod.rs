@@ -93,7 +93,7 @@ fn side(s: &Option<String>) -> String {
 /// The entry of a reporter's running total, dated by its first citation (none for a figure no
 /// reporter is named for).
 pub fn casualty_entry(k: &casualties::FigureKey, stance: Stance, first: &Citation) -> Option<Entry> {
-    if stance == Stance::Unattributed || k.scope != Scope::Cumulative {
+    if !has_casualty_entry(k, stance) {
         return None;
     }
     let claim = if stance == Stance::EnemyClaim {
@@ -115,6 +115,11 @@ pub fn casualty_entry(k: &casualties::FigureKey, stance: Stance, first: &Citatio
         ),
         citation: first.clone(),
     })
+}
+
+/// Whether a figure has a timeline entry: a running total some reporter is named for.
+pub fn has_casualty_entry(k: &casualties::FigureKey, stance: Stance) -> bool {
+    stance != Stance::Unattributed && k.scope == Scope::Cumulative
 }
 
 /// The entry of an incident's death count (one per side, group and count, whoever reported
