@@ -764,19 +764,29 @@ fn scope(s: &Sentence<'_>) -> Scope {
 }
 
 // The date a figure stands for: a date the sentence states ("on Sunday", "as of October 14"),
-// but not the start of a period ("since September 27"); else the publication date.
+// but not the start of a period ("since September 27", "since fighting began on September 27");
+// else the publication date.
 fn as_of(s: &Sentence<'_>) -> chrono::NaiveDate {
     s.dates
         .iter()
-        .find(|w| {
-            w.toks.start == 0
-                || !matches!(
-                    s.toks[w.toks.start - 1].norm.as_str(),
-                    "since" | "from" | "after" | "before" | "until" | "till"
-                )
-        })
+        .find(|w| !starts_period(s, w.toks.start))
         .map(|w| w.date)
         .unwrap_or(s.published)
+}
+
+// Whether the date at token `at` bounds a period rather than naming the day a figure stands for:
+// right after "since", "from", "after", "before", "until", or in a "since ..." clause of a few
+// words with no punctuation in between ("since the fighting began on September 27").
+fn starts_period(s: &Sentence<'_>, at: usize) -> bool {
+    const CLAUSE: usize = 7;
+    let before = |i: usize| s.toks[i].norm.as_str();
+    if at > 0 && matches!(before(at - 1), "since" | "from" | "after" | "before" | "until" | "till") {
+        return true;
+    }
+    (at.saturating_sub(CLAUSE)..at)
+        .rev()
+        .take_while(|&i| before(i).chars().any(char::is_alphanumeric))
+        .any(|i| before(i) == "since")
 }
 
 struct PartyContext<'a> {

@@ -36,7 +36,7 @@ use reporter::Attribution;
 use text::Token;
 
 /// Bumped whenever a rule changes what any text yields; projections rebuild when it changes.
-pub const EXTRACTOR_VERSION: u32 = 2;
+pub const EXTRACTOR_VERSION: u32 = 3;
 
 /// Everything extracted from one text.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

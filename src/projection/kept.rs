@@ -327,6 +327,17 @@ impl Days {
         }
     }
 
+    /// Takes `n` off `day`; a day left at zero is removed, so a count has one form whatever
+    /// came and went.
+    pub fn remove(&mut self, day: NaiveDate, n: u64) {
+        if let Ok(i) = self.0.binary_search_by_key(&day, |(d, _)| *d) {
+            self.0[i].1 = self.0[i].1.saturating_sub(n);
+            if self.0[i].1 == 0 {
+                self.0.remove(i);
+            }
+        }
+    }
+
     /// The total on or before `date` (everything for `None`).
     pub fn until(&self, date: Option<NaiveDate>) -> u64 {
         self.0
@@ -458,6 +469,42 @@ pub fn find<T: serde::de::DeserializeOwned>(
         Some(e) => Err(e),
         None => Ok(found),
     }
+}
+
+/// Up to `limit` entries of `range` (its `skip` and `limit` aside) that `take` maps to a value,
+/// read in the range's direction and handed back in key order; and whether the range ended
+/// before `limit` were found. What "as of DATE" reads when entries not yet published by then lie
+/// among the ones it wants: it stops at the `limit`th, however many it passed over.
+pub fn select<T: serde::de::DeserializeOwned, U>(
+    read: &dyn KeptRead,
+    range: Range<'_>,
+    limit: usize,
+    mut take: impl FnMut(T) -> Result<Option<U>, StoreError>,
+) -> Result<(Vec<U>, bool), StoreError> {
+    let mut out = Vec::new();
+    if limit == 0 {
+        return Ok((out, false));
+    }
+    let (mut failed, mut ended) = (None, true);
+    read.kept_scan(range.prefix, range.lower, range.upper, range.reverse, &mut |k, v| {
+        match decode(k, v).and_then(&mut take) {
+            Ok(Some(u)) => out.push(u),
+            Ok(None) => {}
+            Err(e) => {
+                failed = Some(e);
+                return false;
+            }
+        }
+        ended = out.len() < limit;
+        ended
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    if range.reverse {
+        out.reverse();
+    }
+    Ok((out, ended))
 }
 
 /// The first entry under `prefix` (below `upper`), or the last with `last`: the one-read

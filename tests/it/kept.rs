@@ -551,6 +551,74 @@ fn long_series_are_summarized_from_their_ends_as_the_fold_would() {
     assert_eq!(incremental, rebuilt_entries(&store, &projector));
 }
 
+/// "As of DATE" reads each series and the incidents back from that date: it passes over the
+/// reports published later about earlier days (a retrospective toll, a strike recounted weeks
+/// on) and still finds the few dated well ahead of their publication, which are kept apart. On
+/// every date the summary equals the fold's.
+#[test]
+fn as_of_reads_pass_over_later_reports_and_find_ones_dated_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = shipped_profile();
+    let mut log = generated(40, 600, 5);
+    let reports = [
+        // Dated eleven days after its publication: kept apart, found as of October 12.
+        (
+            "2020-10-03T09:00:00Z",
+            "Armenia's Defence Ministry said that as of October 14 the death toll among its servicemen had risen to 700.",
+        ),
+        // Published late about early days: passed over as of October 10 and 16.
+        (
+            "2020-11-20T09:00:00Z",
+            "Armenia's Defence Ministry said that as of October 5 the death toll among its servicemen had risen to 230.",
+        ),
+        (
+            "2020-10-05T09:00:00Z",
+            "On October 20, an Armenian missile strike on Ganja killed 5 civilians, Azerbaijan's prosecutor said.",
+        ),
+        (
+            "2020-11-25T09:00:00Z",
+            "On October 8, an Armenian missile strike on Barda killed 4 civilians, Azerbaijan's prosecutor said.",
+        ),
+    ];
+    for (i, (published, text)) in reports.iter().enumerate() {
+        log.push(report(&format!("dated-{i}"), published, text));
+    }
+    let (store, projector) = incremental(dir.path(), &log, 89, 64);
+    let facts = store.facts(projector.fingerprint()).unwrap();
+    for date in dates() {
+        check_views(&facts, &profile, date).unwrap_or_else(|e| panic!("{date:?}: {e}"));
+    }
+    let kept = kept_entries(&facts);
+    for table in ["k/cu/", "k/cy/"] {
+        assert!(
+            kept.keys().any(|k| k.starts_with(table.as_bytes())),
+            "nothing kept under {table}"
+        );
+    }
+    let on = |d: &str| casualties::kept::summary(&facts, &profile, Some(d.parse().unwrap())).unwrap();
+    let shown = |s: &casualties::CasualtySummary, count: u64| {
+        s.tallies
+            .iter()
+            .flat_map(|t| &t.series)
+            .any(|s| s.latest.count == count || s.counted.as_ref().is_some_and(|c| c.count == count))
+    };
+    assert!(
+        shown(&on("2020-10-12"), 700),
+        "the toll dated ahead is the ministry's latest on October 12"
+    );
+    let ganja = |s: &casualties::CasualtySummary| {
+        s.recent_incidents
+            .iter()
+            .any(|i| i.location.as_deref() == Some("ganja") && i.date.to_string() == "2020-10-20")
+    };
+    assert!(
+        ganja(&on("2020-10-06")),
+        "the strike dated ahead is listed once reported"
+    );
+    assert!(!ganja(&on("2020-10-04")), "not before it is reported");
+    assert_eq!(kept, rebuilt_entries(&store, &projector));
+}
+
 /// A place taken, disputed for days, then given up by the side that lost it: the kept control
 /// state reads back past the disputes to the capture that says who holds it now, as the fold
 /// does, now and on each day.

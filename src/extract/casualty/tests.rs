@@ -385,3 +385,26 @@ fn a_breakdown_of_them_lists_no_new_figures() {
         &["20 injured civilian - exact incident - -"],
     );
 }
+
+#[test]
+fn a_running_total_stands_for_the_report_not_the_start_of_its_period() {
+    let as_of = |text: &str| -> Vec<String> {
+        run(text, "2020-10-12")
+            .casualties
+            .iter()
+            .map(|c| c.as_of.to_string())
+            .collect()
+    };
+    for text in [
+        "The toll among its servicemen had risen to 480 since fighting began on September 27.",
+        "Since September 27, 480 servicemen have been killed.",
+        "480 servicemen have been killed since the war broke out on September 27.",
+    ] {
+        assert_eq!(as_of(text), ["2020-10-12"], "\ntext: {text}");
+    }
+    // A day the figure stands for is kept, even in a sentence with a period.
+    assert_eq!(
+        as_of("On October 10, 45 servicemen were killed, the ministry said."),
+        ["2020-10-10"]
+    );
+}

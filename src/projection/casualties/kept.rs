@@ -6,13 +6,15 @@
 //! - `cc`: every citation of every figure, in citation order under its figure (paged by
 //!   `citations`, and read for "as of DATE" when a figure's latest citations are newer);
 //! - `cf`: per figure, what its first citation said, how many articles state it and how many
-//!   per publication day (`FigureRecord`, small: a tally's summary reads all of its figures),
-//!   grouped by tally; `cr`: its most recent citations (read only for the figures a summary
-//!   shows);
-//! - `co`: each series' figures in series order, and `cs`: how many, so that a tally's summary
-//!   reads only the end of each series; `ct`: per tally, its summary as of now;
-//! - `cx` and `ci`: per incident, its figures and the day it was first reported, and its summary
-//!   as of now; `cn`: how many incidents there are;
+//!   per publication day (`FigureRecord`), grouped by tally and series; `cr`: its most recent
+//!   citations (read only for the figures a summary shows);
+//! - `co`: each series' figures in series order, `cu`: the few dated more than `AHEAD_DAYS` after
+//!   their first publication, and `cs`: how many per day of first publication, so that a tally's
+//!   summary, now or as of a date, reads only the end of each series; `ct`: per tally, its
+//!   summary as of now;
+//! - `cx` and `ci`: per incident (in order of day, then place), its figures and the day it was
+//!   first reported, and its summary as of now; `cy`: the few dated more than `AHEAD_DAYS` after
+//!   their first report; `cn`: how many incidents were first reported per day;
 //! - the timeline entries of running totals and of incidents' death counts, through
 //!   `timeline::kept::replace` (an incident's index lists the keys of its entries).
 //!
@@ -28,8 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     CasualtySummary, Cited, FigureFacts, FigureKey, FirstCited, Flag, IncidentKey, RECENT, RECENT_INCIDENTS,
-    TallySummary, build_incident, build_tally, figure_key, sort_tallies, stance, summarize_incident, summarize_tally,
-    tally_of,
+    TallySummary, build_incident, build_tally, figure_key, sort_tallies, stance, summarize_incident, tally_of,
 };
 use crate::extract::{Group, Outcome, Scope};
 use crate::profile::Profile;
@@ -117,13 +118,21 @@ fn series_prefix(party: &Option<String>, group: Group, outcome: Outcome, reporte
 }
 
 fn order_prefix(party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Key {
-    tally_parts(Key::new("co"), party, group, outcome).str(reporter)
+    series_in("co", party, group, outcome, reporter)
+}
+
+fn series_in(table: &str, party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Key {
+    tally_parts(Key::new(table), party, group, outcome).str(reporter)
 }
 
 // A cumulative figure's place in its series: by date, then first citation (as `build_tally`
 // orders a series), then count.
 fn order_key(fk: &FigureKey, first: &FirstCited) -> Vec<u8> {
-    order_prefix(&fk.party, fk.group, fk.outcome, &fk.reporter)
+    order_key_in("co", fk, first)
+}
+
+fn order_key_in(table: &str, fk: &FigureKey, first: &FirstCited) -> Vec<u8> {
+    series_in(table, &fk.party, fk.group, fk.outcome, &fk.reporter)
         .str(&fk.as_of.to_string())
         .instant(first.published)
         .str(&first.stream)
@@ -131,6 +140,19 @@ fn order_key(fk: &FigureKey, first: &FirstCited) -> Vec<u8> {
         .u64(first.span[1] as u64)
         .u64(fk.count)
         .bytes()
+}
+
+// How many days after its first publication a figure may stand for (or an incident have
+// happened) and still be found by the as-of reads' range over dates: the conflict zone's date is
+// a day ahead of UTC's for part of each day, and "on Sunday" may be read a day or two off.
+// Figures and incidents dated further ahead, which an ordinary report never gives, are also
+// kept apart (`cu`, `cy`) and read separately.
+const AHEAD_DAYS: u64 = 2;
+
+// Where a running total dated more than `AHEAD_DAYS` after its first publication is kept apart.
+fn ahead_key(fk: &FigureKey, first: &FirstCited) -> Option<Vec<u8>> {
+    let published = first.published.date_naive();
+    (fk.as_of > published + chrono::Days::new(AHEAD_DAYS)).then(|| order_key_in("cu", fk, first))
 }
 
 fn series_count_key(party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Vec<u8> {
@@ -244,13 +266,35 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                     o.writes.put(k, kept::encode(&fk.to_string()));
                 }
             }
+            let was = old.as_ref().and_then(|r| ahead_key(&fk, &r.first));
+            let is = new.as_ref().and_then(|(r, _)| ahead_key(&fk, &r.first));
+            if was != is {
+                if let Some(k) = was {
+                    o.writes.delete(k);
+                }
+                if let Some(k) = is {
+                    o.writes.put(k, kept::encode(&fk.to_string()));
+                }
+            }
         }
-        if fk.scope == Scope::Cumulative && old.is_some() != new.is_some() {
+        // How many figures each series has per day of their first publication.
+        let (was, is) = (
+            old.as_ref().map(|r| r.first.published.date_naive()),
+            new.as_ref().map(|(r, _)| r.first.published.date_naive()),
+        );
+        if fk.scope == Scope::Cumulative && was != is {
             let key = series_count_key(&fk.party, fk.group, fk.outcome, &fk.reporter);
-            let n: u64 = kept::get(o, &key)?.unwrap_or(0);
-            match (n + u64::from(new.is_some())).saturating_sub(u64::from(old.is_some())) {
-                0 => o.writes.delete(key),
-                n => o.writes.put(key, kept::encode(&n)),
+            let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
+            if let Some(d) = was {
+                days.remove(d, 1);
+            }
+            if let Some(d) = is {
+                days.add(d, 1);
+            }
+            if days.0.is_empty() {
+                o.writes.delete(key);
+            } else {
+                o.writes.put(key, kept::encode(&days));
             }
         }
         if fk.scope == Scope::Incident {
@@ -269,18 +313,23 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
 
     for (party, group, outcome) in tallies {
         let key = summary_key(&party, group, outcome);
-        match tally_now(o, &party, group, outcome)? {
+        match tally_at(o, &party, group, outcome, None)? {
             None => o.writes.delete(key),
             Some(summary) => o.writes.put(key, kept::encode(&with_recent(o, summary, None)?)),
         }
     }
 
-    let mut count: i64 = 0;
+    let counter = incidents_counter();
+    let mut counted: Days = kept::get(o, &counter)?.unwrap_or_default();
+    let counted_before = counted.clone();
     for (ik, edits) in incidents {
         let ikey = incident_parts(Key::new("cx"), &ik).bytes();
         let skey = incident_parts(Key::new("ci"), &ik).bytes();
+        let akey = incident_parts(Key::new("cy"), &ik).bytes();
         let old: Option<IncidentIndex> = kept::get(o, &ikey)?;
-        let existed = old.is_some();
+        if let Some(i) = &old {
+            counted.remove(i.available_from, 1);
+        }
         let old_entries = old.as_ref().map(|i| i.timeline.clone()).unwrap_or_default();
         let mut members: BTreeSet<FigureKey> = old
             .map(|i| i.figures.iter().map(|k| parse_figure(k)).collect::<Result<_, _>>())
@@ -314,15 +363,20 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         if facts.is_empty() {
             o.writes.delete(ikey);
             o.writes.delete(skey);
-            count -= i64::from(existed);
+            o.writes.delete(akey);
             continue;
         }
-        count += i64::from(!existed);
         let available_from = facts
             .iter()
             .map(|f| f.first.published.date_naive())
             .min()
             .unwrap_or(ik.date);
+        counted.add(available_from, 1);
+        if ik.date > available_from + chrono::Days::new(AHEAD_DAYS) {
+            o.writes.put(akey, kept::encode(&ik));
+        } else {
+            o.writes.delete(akey);
+        }
         let index = IncidentIndex {
             key: ik.clone(),
             available_from,
@@ -333,10 +387,12 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             .put(skey, kept::encode(&summarize_incident(build_incident(&ik, &facts))));
         o.writes.put(ikey, kept::encode(&index));
     }
-    if count != 0 {
-        let key = incidents_counter();
-        let before: i64 = kept::get(o, &key)?.unwrap_or(0);
-        o.writes.put(key, kept::encode(&(before + count)));
+    if counted != counted_before {
+        if counted.0.is_empty() {
+            o.writes.delete(counter);
+        } else {
+            o.writes.put(counter, kept::encode(&counted));
+        }
     }
     Ok(())
 }
@@ -456,9 +512,17 @@ fn facts_now(r: FigureRecord) -> FigureFacts {
 
 // The figure as it stood on `date`: none if no article stating it was published by then.
 fn facts_at(r: FigureRecord, date: NaiveDate) -> Option<FigureFacts> {
-    if r.first.published.date_naive() > date {
+    facts_as_of(r, Some(date))
+}
+
+// The figure now, or as it stood on a date.
+fn facts_as_of(r: FigureRecord, date: Option<NaiveDate>) -> Option<FigureFacts> {
+    if !visible(&r, date) {
         return None;
     }
+    let Some(date) = date else {
+        return Some(facts_now(r));
+    };
     let cited = r.days.until(Some(date));
     Some(FigureFacts { cited, ..facts_now(r) })
 }
@@ -501,46 +565,99 @@ fn with_recent(read: &dyn KeptRead, mut t: TallySummary, date: Option<NaiveDate>
 // nearly always, the latest one that counts (read further back when all of those are suspect).
 const TAIL: usize = 4;
 
-// A series' last `want + 1` figures in series order (one more than are judged: a figure's flags
-// need the one before it), and whether that is all of them.
-fn series_tail(read: &dyn KeptRead, prefix: &[u8], want: usize) -> Result<(Vec<FigureRecord>, bool), StoreError> {
-    let keys: Vec<String> = kept::page(
-        read,
-        Range {
-            prefix,
-            lower: None,
-            upper: None,
-            reverse: true,
-            skip: 0,
-            limit: want.saturating_add(1),
-        },
-    )?;
-    let whole = keys.len() <= want;
-    let mut out = Vec::with_capacity(keys.len());
-    for k in keys {
-        let fk = parse_figure(&k)?;
-        let record = kept::get::<FigureRecord>(read, &record_key(&fk))?.ok_or_else(|| StoreError::Corrupt {
-            seq: 0,
-            reason: format!("kept casualties: figure {k} is ordered but not kept"),
-        })?;
-        out.push(record);
-    }
-    Ok((out, whole))
+// Whether a figure had been published by `date` (always, as of now).
+fn visible(r: &FigureRecord, date: Option<NaiveDate>) -> bool {
+    date.is_none_or(|d| r.first.published.date_naive() <= d)
 }
 
-// A tally's summary as of now, from the ends of its series: what it costs depends on how many
-// reporters it has, not on how many figures they gave. Equal to summarizing `build_tally` over
-// every figure (tested): a figure's flags depend on the one before it, the one after it and
-// the later ones, which the end holds; a suspect figure is confirmed by another reporter's
-// figure within two days, which a range read finds.
-fn tally_now(
+// A figure's record, which every key in a series' order names.
+fn ordered_record(read: &dyn KeptRead, key: &str) -> Result<FigureRecord, StoreError> {
+    let fk = parse_figure(key)?;
+    kept::get::<FigureRecord>(read, &record_key(&fk))?.ok_or_else(|| StoreError::Corrupt {
+        seq: 0,
+        reason: format!("kept casualties: figure {key} is ordered but not kept"),
+    })
+}
+
+// A series' last `want + 1` figures in series order as of `date` (one more than are judged: a
+// figure's flags need the one before it), and whether that is all of them. As of a date, the
+// order is read from that date's end (plus `AHEAD_DAYS`) backwards, passing over the figures not
+// yet published then; those dated further ahead are kept apart (`cu`) and added.
+fn series_tail(
+    read: &dyn KeptRead,
+    series: (&Option<String>, Group, Outcome, &str),
+    want: usize,
+    date: Option<NaiveDate>,
+) -> Result<(Vec<FigureRecord>, bool), StoreError> {
+    let (party, group, outcome, reporter) = series;
+    let limit = want.saturating_add(1);
+    let take = |k: String| -> Result<Option<FigureRecord>, StoreError> {
+        let r = ordered_record(read, &k)?;
+        Ok(visible(&r, date).then_some(r))
+    };
+    let prefix = order_prefix(party, group, outcome, reporter).bytes();
+    let Some(date) = date else {
+        return kept::select(read, whole_range(&prefix, true), limit, take);
+    };
+    let bound = (date + chrono::Days::new(AHEAD_DAYS + 1)).to_string();
+    let upper = order_prefix(party, group, outcome, reporter).str(&bound).bytes();
+    let (mut tail, ended) = kept::select(
+        read,
+        Range {
+            upper: Some(&upper),
+            ..whole_range(&prefix, true)
+        },
+        limit,
+        take,
+    )?;
+    let ahead_prefix = series_in("cu", party, group, outcome, reporter).bytes();
+    let ahead_lower = series_in("cu", party, group, outcome, reporter).str(&bound).bytes();
+    let (ahead, _) = kept::select(
+        read,
+        Range {
+            lower: Some(&ahead_lower),
+            ..whole_range(&ahead_prefix, false)
+        },
+        usize::MAX,
+        take,
+    )?;
+    let whole = ended && tail.len() + ahead.len() <= want;
+    tail.extend(ahead);
+    tail.drain(..tail.len().saturating_sub(limit));
+    Ok((tail, whole))
+}
+
+// Every entry under `prefix`, from the first or the last.
+fn whole_range(prefix: &[u8], reverse: bool) -> Range<'_> {
+    Range {
+        prefix,
+        lower: None,
+        upper: None,
+        reverse,
+        skip: 0,
+        limit: usize::MAX,
+    }
+}
+
+// A tally's summary as of now or as it stood on a date, from the ends of its series: what it
+// costs depends on how many reporters it has, not on how many figures they gave. Equal to
+// summarizing `build_tally` over every figure published by then (tested): a figure's flags
+// depend on the one before it, the one after it and the later ones, which the end holds; a
+// suspect figure is confirmed by another reporter's figure within two days, which a range read
+// finds. Every read passes over the figures not yet published on the date.
+fn tally_at(
     read: &dyn KeptRead,
     party: &Option<String>,
     group: Group,
     outcome: Outcome,
+    date: Option<NaiveDate>,
 ) -> Result<Option<TallySummary>, StoreError> {
     let counts: Vec<(Vec<u8>, u64)> =
-        kept::scan_all(read, &tally_parts(Key::new("cs"), party, group, outcome).bytes())?;
+        kept::scan_all::<Days>(read, &tally_parts(Key::new("cs"), party, group, outcome).bytes())?
+            .into_iter()
+            .map(|(k, days)| (k, days.until(date)))
+            .filter(|(_, n)| *n > 0)
+            .collect();
     if counts.is_empty() {
         return Ok(None);
     }
@@ -562,7 +679,7 @@ fn tally_now(
                 reason: format!("kept casualties: unreadable key {}", String::from_utf8_lossy(&key)),
             })?;
         let prefix = series_prefix(party, group, outcome, &reporter).bytes();
-        let first: Option<FigureRecord> = kept::edge(read, &prefix, None, false)?;
+        let first: Option<FigureRecord> = kept::find(read, &prefix, None, false, |r| visible(r, date))?;
         let Some(first) = first else { continue };
         ends.push(End {
             figures: n as usize,
@@ -582,10 +699,14 @@ fn tally_now(
     while !pending.is_empty() {
         for &i in &pending {
             let e = &mut ends[i];
-            let prefix = order_prefix(party, group, outcome, &e.series.reporter).bytes();
-            let (tail, whole) = series_tail(read, &prefix, e.want)?;
-            let mut figures: Vec<FigureFacts> = vec![facts_now(e.first.clone())];
-            figures.extend(tail.into_iter().filter(|r| r.key != e.first.key).map(facts_now));
+            let series = (party, group, outcome, e.series.reporter.as_str());
+            let (tail, whole) = series_tail(read, series, e.want, date)?;
+            let mut figures: Vec<FigureFacts> = facts_as_of(e.first.clone(), date).into_iter().collect();
+            figures.extend(
+                tail.into_iter()
+                    .filter(|r| r.key != e.first.key)
+                    .filter_map(|r| facts_as_of(r, date)),
+            );
             // The first figure only names the series' reporter; it is judged only when the end
             // reaches it.
             let tally = build_tally(&figures);
@@ -637,7 +758,7 @@ fn tally_now(
                     )?;
                     if near
                         .iter()
-                        .any(|r| (r.key.count as f64 - count as f64).abs() <= 0.1 * count as f64)
+                        .any(|r| visible(r, date) && (r.key.count as f64 - count as f64).abs() <= 0.1 * count as f64)
                     {
                         matched = true;
                         break;
@@ -669,24 +790,9 @@ fn tally_now(
     Ok(Some(super::summarize_series(party.clone(), group, outcome, series)))
 }
 
-// A tally's cumulative figures, in key order.
-fn tally_records(
-    read: &dyn KeptRead,
-    party: &Option<String>,
-    group: Group,
-    outcome: Outcome,
-) -> Result<Vec<FigureRecord>, StoreError> {
-    let prefix = tally_parts(Key::new("cf"), party, group, outcome)
-        .str(Scope::Cumulative.as_str())
-        .bytes();
-    let mut records: Vec<FigureRecord> = kept::scan_all(read, &prefix)?.into_iter().map(|(_, r)| r).collect();
-    // Keys order counts by their bytes, figures by their value.
-    records.sort_by(|a, b| a.key.cmp(&b.key));
-    Ok(records)
-}
-
 /// The casualties summary from the kept state: as of now (kept summaries, read as they are), or
-/// as it stood on a date (each tally and the listed incidents rebuilt from their kept figures).
+/// as it stood on a date (each tally from the ends of its series and the listed incidents from
+/// their figures, read back from that date: the cost does not grow with what came after it).
 pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) -> Result<CasualtySummary, StoreError> {
     let kept_tallies: Vec<super::TallySummary> = kept::scan_all(read, &Key::new("ct").bytes())?
         .into_iter()
@@ -709,31 +815,26 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
         return Ok(CasualtySummary {
             as_of: crate::projection::AsOf::default(),
             tallies,
-            incidents: kept::get::<u64>(read, &incidents_counter())?.unwrap_or(0),
+            incidents: kept::get::<Days>(read, &incidents_counter())?
+                .unwrap_or_default()
+                .until(None),
             recent_incidents,
         });
     };
 
     let mut tallies = Vec::new();
     for t in kept_tallies {
-        let figures: Vec<FigureFacts> = tally_records(read, &t.party, t.group, t.outcome)?
-            .into_iter()
-            .filter_map(|r| facts_at(r, date))
-            .collect();
-        if !figures.is_empty() {
-            tallies.push(with_recent(read, summarize_tally(build_tally(&figures)), Some(date))?);
+        if let Some(tally) = tally_at(read, &t.party, t.group, t.outcome, Some(date))? {
+            tallies.push(with_recent(read, tally, Some(date))?);
         }
     }
     sort_tallies(&mut tallies, profile);
 
-    let indexes: Vec<IncidentIndex> = kept::scan_all(read, &Key::new("cx").bytes())?
-        .into_iter()
-        .map(|(_, i)| i)
-        .filter(|i: &IncidentIndex| i.available_from <= date)
-        .collect();
-    let total = indexes.len();
+    let total = kept::get::<Days>(read, &incidents_counter())?
+        .unwrap_or_default()
+        .until(Some(date));
     let mut recent_incidents = Vec::new();
-    for index in indexes.iter().skip(total.saturating_sub(RECENT_INCIDENTS)) {
+    for index in incidents_at(read, date)? {
         let mut facts = Vec::new();
         for fk in &index.figures {
             let fk = parse_figure(fk)?;
@@ -750,9 +851,47 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
             seq: None,
         },
         tallies,
-        incidents: total as u64,
+        incidents: total,
         recent_incidents,
     })
+}
+
+// The `RECENT_INCIDENTS` latest incidents (by day, then place) reported by `date`: read from that
+// day's end (plus `AHEAD_DAYS`) backwards, passing over those first reported later, with the
+// few dated further ahead of their first report (`cy`) added.
+fn incidents_at(read: &dyn KeptRead, date: NaiveDate) -> Result<Vec<IncidentIndex>, StoreError> {
+    let reported =
+        |i: IncidentIndex| -> Result<Option<IncidentIndex>, StoreError> { Ok((i.available_from <= date).then_some(i)) };
+    let bound = (date + chrono::Days::new(AHEAD_DAYS + 1)).to_string();
+    let (prefix, upper) = (Key::new("cx").bytes(), Key::new("cx").str(&bound).bytes());
+    let (mut recent, _) = kept::select(
+        read,
+        Range {
+            upper: Some(&upper),
+            ..whole_range(&prefix, true)
+        },
+        RECENT_INCIDENTS,
+        reported,
+    )?;
+    let (prefix, lower) = (Key::new("cy").bytes(), Key::new("cy").str(&bound).bytes());
+    let (ahead, _) = kept::select(
+        read,
+        Range {
+            lower: Some(&lower),
+            ..whole_range(&prefix, false)
+        },
+        usize::MAX,
+        |ik: IncidentKey| match kept::get::<IncidentIndex>(read, &incident_parts(Key::new("cx"), &ik).bytes())? {
+            Some(i) => reported(i),
+            None => Err(StoreError::Corrupt {
+                seq: 0,
+                reason: format!("kept casualties: incident {ik:?} is listed ahead but not kept"),
+            }),
+        },
+    )?;
+    recent.extend(ahead);
+    recent.drain(..recent.len().saturating_sub(RECENT_INCIDENTS));
+    Ok(recent)
 }
 
 /// One page of a figure's citations.
