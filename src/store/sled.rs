@@ -29,6 +29,14 @@ const LOCK_FILE: &str = "frontline.lock";
 const KEY_NEXT_SEQ: &[u8] = b"next_seq";
 const KEY_FORMAT: &[u8] = b"format";
 
+/// The size of sled's log segments in a new store. sled seals a segment each time one fills and
+/// then walks the list of every segment in the file (to decide whether to compact): with its
+/// default 512 KiB a million-event store has 36,000 segments, walked a few dozen times per page
+/// of events, and a write's cost grows with the store (BENCHMARKS.md, "segments"). sled keeps a
+/// store's segment size for its life (in its `conf` file), so a store made with another size is
+/// opened with that one.
+pub const SEGMENT_SIZE: usize = 8 << 20;
+
 /// A frontline store in a sled directory, held exclusively by this process.
 pub struct SledStore {
     path: PathBuf,
@@ -75,21 +83,36 @@ impl SledStore {
         std::fs::create_dir_all(path).map_err(io(format!("creating store directory {}", path.display())))?;
         let lock = lock(path)?;
         remove_unfinished_snapshots(path)?;
+        let segment_size = stored_segment_size(path)?.unwrap_or(SEGMENT_SIZE);
 
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
+            .segment_size(segment_size)
             .cache_capacity(cache.bytes())
             .mode(sled::Mode::LowSpace)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| match e {
+            .flush_every_ms(Some(500));
+        // Our lock is held, so no other frontline process has the store; sled's own flock can
+        // still be held for a moment by the flusher thread of a handle this process just dropped
+        // (it lives until its next tick). Waited out briefly rather than reported as locked.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(ref io))
+                    if io.to_string().contains("could not acquire lock") && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
                 // Our lock file should have caught this; sled's own flock is the backstop.
-                sled::Error::Io(ref io) if io.to_string().contains("could not acquire lock") => StoreError::Locked {
-                    path: path.to_path_buf(),
-                    holder: None,
-                },
-                other => engine(format!("opening store {}", path.display()), other),
-            })?;
+                Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
+                    return Err(StoreError::Locked {
+                        path: path.to_path_buf(),
+                        holder: None,
+                    });
+                }
+                Err(other) => return Err(engine(format!("opening store {}", path.display()), other)),
+            }
+        };
         let tree = |name: &str| {
             db.open_tree(name)
                 .map_err(|e| engine(format!("opening tree {name}"), e))
@@ -227,6 +250,29 @@ impl SledStore {
 }
 
 // An I/O error with what was being done: `.map_err(io(format!(...)))`.
+/// The segment size a store was made with, from sled's `conf` file ("segment_size: N" among
+/// other lines); none for a new store. sled refuses to open a store with another size, so
+/// whatever opens a store's sled directly (tests that damage one) asks this first.
+pub fn stored_segment_size(path: &Path) -> Result<Option<usize>, StoreError> {
+    let conf = path.join("conf");
+    let bytes = match std::fs::read(&conf) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io(format!("reading {}", conf.display()))(e)),
+    };
+    // The file ends in a binary checksum after its text lines.
+    let text = String::from_utf8_lossy(&bytes);
+    text.lines()
+        .find_map(|line| line.strip_prefix("segment_size:"))
+        .map(|n| {
+            n.trim().parse::<usize>().map_err(|_| StoreError::Corrupt {
+                seq: 0,
+                reason: format!("{}: unreadable segment_size {:?}", conf.display(), n.trim()),
+            })
+        })
+        .transpose()
+}
+
 fn io(context: String) -> impl FnOnce(std::io::Error) -> StoreError {
     move |source| StoreError::Io { context, source }
 }

@@ -176,9 +176,10 @@ fn appender_acknowledges_after_sync_and_shuts_down_cleanly() {
 
 #[test]
 fn articles_larger_than_a_sled_segment_share_round_trip() {
-    // sled stores items over 128 KiB as separate blob files, which `sync` must fsync itself.
+    // sled stores items over a quarter of a segment (2 MiB with frontline's segments) as
+    // separate blob files, which `sync` must fsync itself.
     let dir = tempfile::tempdir().unwrap();
-    let long = "Shelling continued along the line of contact through the night. ".repeat(5_000);
+    let long = "Shelling continued along the line of contact through the night. ".repeat(40_000);
     {
         let store = open(dir.path());
         store
@@ -192,6 +193,38 @@ fn articles_larger_than_a_sled_segment_share_round_trip() {
     let events = store.read_after(0, 10).unwrap();
     assert_eq!(events[0].payload.article.text, long);
     assert!(store.verify().unwrap().is_clean());
+}
+
+/// A store made with sled's default 512 KiB segments (every store before frontline chose its own)
+/// still opens, with the size it was made with, and keeps what it holds; a new store gets
+/// frontline's size.
+#[test]
+fn a_store_made_with_another_segment_size_still_opens_with_it() {
+    let segment = |dir: &Path| {
+        String::from_utf8_lossy(&std::fs::read(dir.join("conf")).unwrap_or_default())
+            .lines()
+            .find_map(|l| l.strip_prefix("segment_size: ").map(str::to_string))
+    };
+    let old = tempfile::tempdir().unwrap();
+    drop(sled::Config::new().path(old.path()).open().unwrap());
+    assert_eq!(segment(old.path()).as_deref(), Some("524288"));
+    {
+        let store = open(old.path());
+        store
+            .record(&batch(vec![article("w", "a", "Shelling at dawn.")]), 0)
+            .unwrap();
+        store.sync().unwrap();
+    }
+    let store = open(old.path());
+    assert_eq!(store.read_after(0, 10).unwrap().len(), 1);
+    assert_eq!(segment(old.path()).as_deref(), Some("524288"));
+
+    let new = tempfile::tempdir().unwrap();
+    drop(open(new.path()));
+    assert_eq!(
+        segment(new.path()),
+        Some(frontline::store::sled::SEGMENT_SIZE.to_string())
+    );
 }
 
 #[test]

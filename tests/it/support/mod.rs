@@ -128,7 +128,9 @@ pub fn reopen_store(path: &Path) -> frontline::store::SledStore {
 pub fn raw_sled(path: &Path) -> sled::Db {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
     loop {
-        match sled::open(path) {
+        let segment = frontline::store::sled::stored_segment_size(path).unwrap();
+        let config = sled::Config::new().path(path);
+        match segment.map_or(config.clone(), |size| config.segment_size(size)).open() {
             Ok(db) => return db,
             Err(e) if std::time::Instant::now() < deadline && e.to_string().contains("lock") => {
                 std::thread::sleep(std::time::Duration::from_millis(50));
