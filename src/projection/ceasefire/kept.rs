@@ -7,10 +7,12 @@
 //!
 //! What is kept (under the projection's `k/` keys): `fs`, every statement of every counting
 //! article version in citation order, with the truce it was last assigned to (without its
-//! sentence: what a replay reads); `fc`, the same statement in full with its citation; `fh`, per truce, its
-//! statements in citation order (paged by `citations`; the latest are a summary's `recent`);
-//! `fz`, the snapshots by hour. "As of DATE" is the last snapshot of that day and a range read of
-//! each truce's statements.
+//! sentence: what a replay reads); `fh`, per truce, its statements in full with their citations,
+//! in citation order (paged by `citations`; the latest are a summary's `recent`; read by a
+//! replay only for a status first reached); `fz`, the snapshots by hour. "As of DATE" is the last
+//! snapshot of that day and a range read of each truce's statements. A statement's full form is
+//! kept once, under its truce, because sled's memory grows with the number of keys (a separate
+//! copy by statement was a ninth of the projection's keys).
 //!
 //! A function of the counting article versions, never of arrival order: a replay rewrites a
 //! record only when its value changes, and writes every snapshot it passes. Pure: all I/O through
@@ -28,8 +30,8 @@ use crate::projection::{ArticleFacts, AsOf, Citation, Selected};
 use crate::store::StoreError;
 
 /// A statement as a replay reads it (under `fs`): what the fold needs, without its sentence and
-/// citation (kept apart under `fc`, read only for a status first reached and for answers), so
-/// that replaying a few thousand statements reads little.
+/// citation (kept under its truce in `fh`, read only for a status first reached and for
+/// answers), so that replaying a few thousand statements reads little.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Step {
     /// The statement, its sentence left out.
@@ -40,7 +42,6 @@ struct Step {
 }
 
 const STATEMENTS: &str = "fs";
-const CITED: &str = "fc";
 const HISTORY: &str = "fh";
 const SNAPSHOTS: &str = "fz";
 
@@ -62,18 +63,24 @@ fn history_key(truce: u64, statement: &[u8]) -> Vec<u8> {
     k
 }
 
-// Where a statement's sentence and citation are kept.
-fn cited_key(statement: &[u8]) -> Vec<u8> {
-    let mut k = Key::new(CITED).bytes();
-    k.extend_from_slice(&statement[Key::new(STATEMENTS).bytes().len()..]);
-    k
-}
-
-// A statement in full, with its citation.
-fn cited(read: &dyn KeptRead, statement: &[u8]) -> Result<(CeasefireStatement, Citation), StoreError> {
-    kept::get(read, &cited_key(statement))?.ok_or_else(|| StoreError::Corrupt {
+// A statement in full, with its citation: one this page brought, or the one kept under the truce
+// the statement was last assigned to.
+fn cited(
+    read: &dyn KeptRead,
+    fresh: &Contribution,
+    statement: &[u8],
+    truce: Option<u64>,
+) -> Result<(CeasefireStatement, Citation), StoreError> {
+    if let Some(full) = fresh.get(statement) {
+        return Ok(full.clone());
+    }
+    let kept = match truce {
+        Some(t) => kept::get(read, &history_key(t, statement))?,
+        None => None,
+    };
+    kept.ok_or_else(|| StoreError::Corrupt {
         seq: 0,
-        reason: "kept ceasefire: a statement's citation is not kept".into(),
+        reason: "kept ceasefire: a statement's citation is not kept under its truce".into(),
     })
 }
 
@@ -114,6 +121,9 @@ fn contributions(a: &ArticleFacts) -> Contribution {
 /// Folds a page's changed articles (each with its state before the page) into the kept state.
 pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &ArticleFacts)]) -> Result<(), StoreError> {
     let mut from: Option<DateTime<Utc>> = None;
+    // The statements this page brings, in full: kept under their truce once the replay has
+    // assigned one.
+    let mut fresh = Contribution::new();
     for (before, after) in changes {
         let old = before.map(contributions).unwrap_or_default();
         let new = contributions(after);
@@ -123,7 +133,6 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                     o.writes.delete(history_key(t, k));
                 }
                 o.writes.delete(k.clone());
-                o.writes.delete(cited_key(k));
                 from = Some(from.map_or(cite.published, |f| f.min(cite.published)));
             }
         }
@@ -138,19 +147,19 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
                     published: citation.published,
                     truce: None,
                 };
-                o.writes.put(cited_key(&k), kept::encode(&(statement, citation)));
-                o.writes.put(k, kept::encode(&step));
+                o.writes.put(k.clone(), kept::encode(&step));
+                fresh.insert(k, (statement, citation));
             }
         }
     }
     let Some(from) = from else {
         return Ok(());
     };
-    replay(o, hour_of(from))
+    replay(o, hour_of(from), &fresh)
 }
 
 // Folds every statement from `hour` on again, starting from the snapshot before it.
-fn replay(o: &mut Overlay<'_>, hour: DateTime<Utc>) -> Result<(), StoreError> {
+fn replay(o: &mut Overlay<'_>, hour: DateTime<Utc>, fresh: &Contribution) -> Result<(), StoreError> {
     let snapshots = Key::new(SNAPSHOTS).bytes();
     let start = snapshot_key(hour);
     let mut state: Truces = kept::edge(o, &snapshots, Some(&start), true)?.unwrap_or_default();
@@ -172,12 +181,15 @@ fn replay(o: &mut Overlay<'_>, hour: DateTime<Utc>) -> Result<(), StoreError> {
             o.writes.put(snapshot_key(c), kept::encode(&state));
         }
         current = Some(h);
-        let truce = state.add(&s.statement, s.published, || cited(o, &k).map(|(_, c)| c))? as u64;
+        let truce = state.add(&s.statement, s.published, || {
+            cited(o, fresh, &k, s.truce).map(|(_, c)| c)
+        })? as u64;
         if s.truce != Some(truce) {
+            let full = cited(o, fresh, &k, s.truce)?;
             if let Some(was) = s.truce {
                 o.writes.delete(history_key(was, &k));
             }
-            o.writes.put(history_key(truce, &k), kept::encode(&k));
+            o.writes.put(history_key(truce, &k), kept::encode(&full));
             s.truce = Some(truce);
             o.writes.put(k, kept::encode(&s));
         }
@@ -206,7 +218,7 @@ fn reports(
 ) -> Result<Vec<StatusReport>, StoreError> {
     let prefix = history_prefix(truce as u64);
     let upper = date.map(|d| until(Key::new(HISTORY).u64(truce as u64), d));
-    let keys: Vec<Vec<u8>> = kept::page(
+    let cited: Vec<(CeasefireStatement, Citation)> = kept::page(
         read,
         Range {
             prefix: &prefix,
@@ -217,12 +229,10 @@ fn reports(
             limit,
         },
     )?;
-    let mut out = Vec::with_capacity(keys.len());
-    for k in keys {
-        let (statement, citation) = cited(read, &k)?;
-        out.push(report(&statement, &citation));
-    }
-    Ok(out)
+    Ok(cited
+        .iter()
+        .map(|(statement, citation)| report(statement, citation))
+        .collect())
 }
 
 /// The ceasefire summary as of `at` (by date) from the kept state.
