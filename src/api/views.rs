@@ -175,7 +175,7 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
                 as_of: q.as_of,
                 at_seq: q.at_seq,
             })))?;
-            if view.is_kept(at) {
+            if !at.is_audit() {
                 let body = off_runtime(move || {
                     let facts = s.store.facts(s.projector.fingerprint())?;
                     Ok(serde_json::to_vec(&view.from_kept(&facts, &s.profile, at, window)?))

@@ -166,7 +166,7 @@ pub fn show_page(ctx: &Context, view: View, args: &ViewArgs, window: Window) -> 
 pub fn answer_from_store(ctx: &Context, view: View, at: AsOf, window: Window) -> anyhow::Result<Answer> {
     let opened = open(ctx)?;
     let facts = opened.store.facts(&opened.fingerprint)?;
-    if view.is_kept(at) {
+    if !at.is_audit() {
         return view
             .from_kept(&facts, &opened.profile, at, window)
             .context("reading the kept projection");

@@ -49,6 +49,16 @@ impl Writes {
         self.changes.insert(key, None);
     }
 
+    /// Sets `key` to `days`, or deletes it when no day is left: "nothing counted" has one form,
+    /// whether nothing ever came or everything that came was retracted.
+    pub fn put_days(&mut self, key: Vec<u8>, days: &Days) {
+        if days.0.is_empty() {
+            self.delete(key);
+        } else {
+            self.put(key, encode(days));
+        }
+    }
+
     /// Whether nothing changes.
     pub fn is_empty(&self) -> bool {
         self.changes.is_empty()
@@ -414,34 +424,7 @@ pub struct Range<'a> {
 /// The values in `range`, decoded, in the order read (reversed ones are handed back in key
 /// order).
 pub fn page<T: serde::de::DeserializeOwned>(read: &dyn KeptRead, range: Range<'_>) -> Result<Vec<T>, StoreError> {
-    let mut out = Vec::new();
-    if range.limit == 0 {
-        return Ok(out);
-    }
-    let (mut skipped, mut failed) = (0, None);
-    read.kept_scan(range.prefix, range.lower, range.upper, range.reverse, &mut |k, v| {
-        if skipped < range.skip {
-            skipped += 1;
-            return true;
-        }
-        match decode(k, v) {
-            Ok(t) => {
-                out.push(t);
-                out.len() < range.limit
-            }
-            Err(e) => {
-                failed = Some(e);
-                false
-            }
-        }
-    })?;
-    if let Some(e) = failed {
-        return Err(e);
-    }
-    if range.reverse {
-        out.reverse();
-    }
-    Ok(out)
+    Ok(select(read, range, |t| Ok(Some(t)))?.0)
 }
 
 /// The first entry under `prefix` (below `upper`), in key order or reversed, whose decoded value
@@ -453,40 +436,37 @@ pub fn find<T: serde::de::DeserializeOwned>(
     reverse: bool,
     mut wanted: impl FnMut(&T) -> bool,
 ) -> Result<Option<T>, StoreError> {
-    let (mut found, mut failed) = (None, None);
-    read.kept_scan(prefix, None, upper, reverse, &mut |k, v| match decode::<T>(k, v) {
-        Ok(t) if wanted(&t) => {
-            found = Some(t);
-            false
-        }
-        Ok(_) => true,
-        Err(e) => {
-            failed = Some(e);
-            false
-        }
-    })?;
-    match failed {
-        Some(e) => Err(e),
-        None => Ok(found),
-    }
+    let range = Range {
+        prefix,
+        lower: None,
+        upper,
+        reverse,
+        skip: 0,
+        limit: 1,
+    };
+    Ok(select(read, range, |t| Ok(wanted(&t).then_some(t)))?.0.pop())
 }
 
-/// Up to `limit` entries of `range` (its `skip` and `limit` aside) that `take` maps to a value,
-/// read in the range's direction and handed back in key order; and whether the range ended
-/// before `limit` were found. What "as of DATE" reads when entries not yet published by then lie
-/// among the ones it wants: it stops at the `limit`th, however many it passed over.
+/// The entries of `range` after its first `skip` (passed over undecoded) that `take` maps to a
+/// value, up to its `limit`, read in its direction and handed back in key order; and whether the
+/// range ended before `limit` were found. The one range read every other is made of; "as of
+/// DATE" gives a `take` that passes over entries not yet published by then, and stops at the
+/// `limit`th, however many it passed over.
 pub fn select<T: serde::de::DeserializeOwned, U>(
     read: &dyn KeptRead,
     range: Range<'_>,
-    limit: usize,
     mut take: impl FnMut(T) -> Result<Option<U>, StoreError>,
 ) -> Result<(Vec<U>, bool), StoreError> {
     let mut out = Vec::new();
-    if limit == 0 {
+    if range.limit == 0 {
         return Ok((out, false));
     }
-    let (mut failed, mut ended) = (None, true);
+    let (mut skipped, mut failed, mut ended) = (0, None, true);
     read.kept_scan(range.prefix, range.lower, range.upper, range.reverse, &mut |k, v| {
+        if skipped < range.skip {
+            skipped += 1;
+            return true;
+        }
         match decode(k, v).and_then(&mut take) {
             Ok(Some(u)) => out.push(u),
             Ok(None) => {}
@@ -495,7 +475,7 @@ pub fn select<T: serde::de::DeserializeOwned, U>(
                 return false;
             }
         }
-        ended = out.len() < limit;
+        ended = out.len() < range.limit;
         ended
     })?;
     if let Some(e) = failed {

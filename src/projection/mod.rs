@@ -32,7 +32,7 @@ use crate::store::StoreError;
 pub use projector::{Projector, catch_up, catch_up_paged, refresh};
 
 /// Bumped whenever the persisted projection's shape or the fold changes.
-pub const PROJECTION_VERSION: u32 = 12;
+pub const PROJECTION_VERSION: u32 = 13;
 
 /// Identifies a projection's inputs: the same fingerprint means the same state for the same log.
 /// A new profile or extractor gives a new fingerprint, hence a rebuild.
@@ -194,6 +194,14 @@ pub struct AsOf {
     pub date: Option<NaiveDate>,
     /// Only what the log held at this seq.
     pub seq: Option<u64>,
+}
+
+impl AsOf {
+    /// Whether this is an audit (what the log held at a seq): answered by taking the events after
+    /// it back out of the kept state (`audit`); a question by date alone is read from it.
+    pub fn is_audit(&self) -> bool {
+        self.seq.is_some()
+    }
 }
 
 /// Where a fact was read: the article, its date, the sentence and the span. Ordered by

@@ -77,20 +77,13 @@ impl View {
         }
     }
 
-    /// Whether `at` is answered from the kept state: every view keeps its state, so every
-    /// question by date is; a question by sequence number (an audit of what was known when the
-    /// log ended there) is answered by a fold of every article's facts.
-    pub fn is_kept(self, at: AsOf) -> bool {
-        at.seq.is_none()
-    }
-
     /// Whether its answer is a page (`offset`, `limit`): only the timeline's.
     pub fn pages(self) -> bool {
         self == View::Timeline
     }
 
-    /// The answer from the kept state; only for questions `is_kept` accepts. `window` is the
-    /// page a paged view answers.
+    /// The answer from the kept state, now or as of a date; an audit (`AsOf::is_audit`) goes
+    /// through `audit`, which overlays it. `window` is the page a paged view answers.
     pub fn from_kept(
         self,
         read: &dyn KeptRead,

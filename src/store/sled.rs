@@ -98,17 +98,16 @@ impl SledStore {
         let db = loop {
             match config.open() {
                 Ok(db) => break db,
-                Err(sled::Error::Io(ref io))
-                    if io.to_string().contains("could not acquire lock") && std::time::Instant::now() < deadline =>
-                {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
-                }
-                // Our lock file should have caught this; sled's own flock is the backstop.
                 Err(sled::Error::Io(ref io)) if io.to_string().contains("could not acquire lock") => {
-                    return Err(StoreError::Locked {
-                        path: path.to_path_buf(),
-                        holder: None,
-                    });
+                    // Still held after the wait: not ours after all (our lock file should have
+                    // caught another process; sled's own flock is the backstop).
+                    if std::time::Instant::now() >= deadline {
+                        return Err(StoreError::Locked {
+                            path: path.to_path_buf(),
+                            holder: None,
+                        });
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
                 }
                 Err(other) => return Err(engine(format!("opening store {}", path.display()), other)),
             }
@@ -249,7 +248,6 @@ impl SledStore {
     }
 }
 
-// An I/O error with what was being done: `.map_err(io(format!(...)))`.
 /// The segment size a store was made with, from sled's `conf` file ("segment_size: N" among
 /// other lines); none for a new store. sled refuses to open a store with another size, so
 /// whatever opens a store's sled directly (tests that damage one) asks this first.
@@ -273,6 +271,7 @@ pub fn stored_segment_size(path: &Path) -> Result<Option<usize>, StoreError> {
         .transpose()
 }
 
+// An I/O error with what was being done: `.map_err(io(format!(...)))`.
 fn io(context: String) -> impl FnOnce(std::io::Error) -> StoreError {
     move |source| StoreError::Io { context, source }
 }

@@ -258,24 +258,10 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         if fk.scope == Scope::Cumulative {
             let was = old.as_ref().map(|r| order_key(&fk, &r.first));
             let is = new.as_ref().map(|(r, _)| order_key(&fk, &r.first));
-            if was != is {
-                if let Some(k) = was {
-                    o.writes.delete(k);
-                }
-                if let Some(k) = is {
-                    o.writes.put(k, kept::encode(&fk.to_string()));
-                }
-            }
+            moved(o, was, is, &fk.to_string());
             let was = old.as_ref().and_then(|r| ahead_key(&fk, &r.first));
             let is = new.as_ref().and_then(|(r, _)| ahead_key(&fk, &r.first));
-            if was != is {
-                if let Some(k) = was {
-                    o.writes.delete(k);
-                }
-                if let Some(k) = is {
-                    o.writes.put(k, kept::encode(&fk.to_string()));
-                }
-            }
+            moved(o, was, is, &fk.to_string());
         }
         // How many figures each series has per day of their first publication.
         let (was, is) = (
@@ -291,11 +277,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             if let Some(d) = is {
                 days.add(d, 1);
             }
-            if days.0.is_empty() {
-                o.writes.delete(key);
-            } else {
-                o.writes.put(key, kept::encode(&days));
-            }
+            o.writes.put_days(key, &days);
         }
         if fk.scope == Scope::Incident {
             let was = old.map(|r| incident_of(&r));
@@ -388,13 +370,23 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         o.writes.put(ikey, kept::encode(&index));
     }
     if counted != counted_before {
-        if counted.0.is_empty() {
-            o.writes.delete(counter);
-        } else {
-            o.writes.put(counter, kept::encode(&counted));
-        }
+        o.writes.put_days(counter, &counted);
     }
     Ok(())
+}
+
+// An index entry whose key may change: deleted at `was`, written at `is` (either may be none),
+// untouched when they are the same key.
+fn moved(o: &mut Overlay<'_>, was: Option<Vec<u8>>, is: Option<Vec<u8>>, value: &impl Serialize) {
+    if was == is {
+        return;
+    }
+    if let Some(k) = was {
+        o.writes.delete(k);
+    }
+    if let Some(k) = is {
+        o.writes.put(k, kept::encode(value));
+    }
 }
 
 // A figure's first citation in full (its record keeps only what the first one said).
@@ -510,12 +502,7 @@ fn facts_now(r: FigureRecord) -> FigureFacts {
     }
 }
 
-// The figure as it stood on `date`: none if no article stating it was published by then.
-fn facts_at(r: FigureRecord, date: NaiveDate) -> Option<FigureFacts> {
-    facts_as_of(r, Some(date))
-}
-
-// The figure now, or as it stood on a date.
+// The figure now, or as it stood on a date: none if no article stating it was published by then.
 fn facts_as_of(r: FigureRecord, date: Option<NaiveDate>) -> Option<FigureFacts> {
     if !visible(&r, date) {
         return None;
@@ -595,36 +582,71 @@ fn series_tail(
         let r = ordered_record(read, &k)?;
         Ok(visible(&r, date).then_some(r))
     };
-    let prefix = order_prefix(party, group, outcome, reporter).bytes();
     let Some(date) = date else {
-        return kept::select(read, whole_range(&prefix, true), limit, take);
+        let prefix = order_prefix(party, group, outcome, reporter).bytes();
+        return kept::select(
+            read,
+            Range {
+                limit,
+                ..whole_range(&prefix, true)
+            },
+            take,
+        );
     };
+    read_back(
+        read,
+        (
+            order_prefix(party, group, outcome, reporter),
+            series_in("cu", party, group, outcome, reporter),
+        ),
+        date,
+        limit,
+        &take,
+        &take,
+    )
+}
+
+// What "as of DATE" reads of a table ordered by the day its entries stand for (a series' order,
+// the incidents), whose entries dated more than `AHEAD_DAYS` after their first report are also
+// listed in a table of their own: the last `limit` entries `take` keeps, read back from the
+// date plus `AHEAD_DAYS` (passing over those not yet reported then), with the ones `take_ahead`
+// keeps from the other table after that point; in order, and whether they are all there are.
+fn read_back<T, A, U>(
+    read: &dyn KeptRead,
+    (dated, ahead): (Key, Key),
+    date: NaiveDate,
+    limit: usize,
+    take: impl FnMut(T) -> Result<Option<U>, StoreError>,
+    take_ahead: impl FnMut(A) -> Result<Option<U>, StoreError>,
+) -> Result<(Vec<U>, bool), StoreError>
+where
+    T: serde::de::DeserializeOwned,
+    A: serde::de::DeserializeOwned,
+{
     let bound = (date + chrono::Days::new(AHEAD_DAYS + 1)).to_string();
-    let upper = order_prefix(party, group, outcome, reporter).str(&bound).bytes();
-    let (mut tail, ended) = kept::select(
+    let (prefix, upper) = (dated.clone().bytes(), dated.str(&bound).bytes());
+    let (mut out, ended) = kept::select(
         read,
         Range {
             upper: Some(&upper),
+            limit,
             ..whole_range(&prefix, true)
         },
-        limit,
         take,
     )?;
-    let ahead_prefix = series_in("cu", party, group, outcome, reporter).bytes();
-    let ahead_lower = series_in("cu", party, group, outcome, reporter).str(&bound).bytes();
-    let (ahead, _) = kept::select(
+    let (prefix, lower) = (ahead.clone().bytes(), ahead.str(&bound).bytes());
+    let (later, _) = kept::select(
         read,
         Range {
-            lower: Some(&ahead_lower),
-            ..whole_range(&ahead_prefix, false)
+            lower: Some(&lower),
+            ..whole_range(&prefix, false)
         },
-        usize::MAX,
-        take,
+        take_ahead,
     )?;
-    let whole = ended && tail.len() + ahead.len() <= want;
-    tail.extend(ahead);
-    tail.drain(..tail.len().saturating_sub(limit));
-    Ok((tail, whole))
+    out.extend(later);
+    let all = ended && out.len() < limit;
+    out.drain(..out.len().saturating_sub(limit));
+    Ok((out, all))
 }
 
 // Every entry under `prefix`, from the first or the last.
@@ -838,7 +860,9 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
         let mut facts = Vec::new();
         for fk in &index.figures {
             let fk = parse_figure(fk)?;
-            if let Some(mut f) = kept::get::<FigureRecord>(read, &record_key(&fk))?.and_then(|r| facts_at(r, date)) {
+            if let Some(mut f) =
+                kept::get::<FigureRecord>(read, &record_key(&fk))?.and_then(|r| facts_as_of(r, Some(date)))
+            {
                 f.citations = recent_at(read, &fk, Some(date))?;
                 facts.push(f);
             }
@@ -862,36 +886,16 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
 fn incidents_at(read: &dyn KeptRead, date: NaiveDate) -> Result<Vec<IncidentIndex>, StoreError> {
     let reported =
         |i: IncidentIndex| -> Result<Option<IncidentIndex>, StoreError> { Ok((i.available_from <= date).then_some(i)) };
-    let bound = (date + chrono::Days::new(AHEAD_DAYS + 1)).to_string();
-    let (prefix, upper) = (Key::new("cx").bytes(), Key::new("cx").str(&bound).bytes());
-    let (mut recent, _) = kept::select(
-        read,
-        Range {
-            upper: Some(&upper),
-            ..whole_range(&prefix, true)
-        },
-        RECENT_INCIDENTS,
-        reported,
-    )?;
-    let (prefix, lower) = (Key::new("cy").bytes(), Key::new("cy").str(&bound).bytes());
-    let (ahead, _) = kept::select(
-        read,
-        Range {
-            lower: Some(&lower),
-            ..whole_range(&prefix, false)
-        },
-        usize::MAX,
-        |ik: IncidentKey| match kept::get::<IncidentIndex>(read, &incident_parts(Key::new("cx"), &ik).bytes())? {
-            Some(i) => reported(i),
-            None => Err(StoreError::Corrupt {
-                seq: 0,
-                reason: format!("kept casualties: incident {ik:?} is listed ahead but not kept"),
-            }),
-        },
-    )?;
-    recent.extend(ahead);
-    recent.drain(..recent.len().saturating_sub(RECENT_INCIDENTS));
-    Ok(recent)
+    let ahead = |ik: IncidentKey| match kept::get::<IncidentIndex>(read, &incident_parts(Key::new("cx"), &ik).bytes())?
+    {
+        Some(i) => reported(i),
+        None => Err(StoreError::Corrupt {
+            seq: 0,
+            reason: format!("kept casualties: incident {ik:?} is listed ahead but not kept"),
+        }),
+    };
+    let tables = (Key::new("cx"), Key::new("cy"));
+    Ok(read_back(read, tables, date, RECENT_INCIDENTS, reported, ahead)?.0)
 }
 
 /// One page of a figure's citations.
@@ -921,12 +925,8 @@ pub fn citations(
     let Some(record) = kept::get::<FigureRecord>(read, &record_key(key))? else {
         return Ok(None);
     };
-    let total = match date {
-        None => record.cited,
-        Some(d) => match facts_at(record, d) {
-            None => return Ok(None),
-            Some(f) => f.cited,
-        },
+    let Some(total) = facts_as_of(record, date).map(|f| f.cited) else {
+        return Ok(None);
     };
     let upper = date.map(|d| citations_upper(key, d));
     let cited: Vec<Cited> = kept::page(

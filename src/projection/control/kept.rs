@@ -133,12 +133,8 @@ pub fn fold_page(
                 }
                 let key = Key::new("xd").str(place).bytes();
                 let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
-                days.add(c.citation.published.date_naive(), 0);
-                if let Some(d) = days.0.iter_mut().find(|(d, _)| *d == c.citation.published.date_naive()) {
-                    d.1 = d.1.saturating_sub(1);
-                }
-                days.0.retain(|(_, n)| *n > 0);
-                o.writes.put(key, kept::encode(&days));
+                days.remove(c.citation.published.date_naive(), 1);
+                o.writes.put_days(key, &days);
                 count_side(o, place, &who(c), false)?;
                 kinds.insert((place.clone(), c.change, c.side.clone()));
                 touched.insert(place.clone());
@@ -153,7 +149,7 @@ pub fn fold_page(
                 let key = Key::new("xd").str(&place).bytes();
                 let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
                 days.add(c.citation.published.date_naive(), 1);
-                o.writes.put(key, kept::encode(&days));
+                o.writes.put_days(key, &days);
                 count_side(o, &place, &who(&c), true)?;
                 kinds.insert((place.clone(), c.change, c.side.clone()));
                 touched.insert(place);
@@ -195,7 +191,12 @@ fn count_side(o: &mut Overlay<'_>, place: &str, side: &str, add: bool) -> Result
     let n = sides.entry(side.to_string()).or_default();
     *n = if add { *n + 1 } else { n.saturating_sub(1) };
     sides.retain(|_, n| *n > 0);
-    o.writes.put(key, kept::encode(&sides));
+    // No side left: no record, as if no claim had come (an empty one would differ from a rebuild).
+    if sides.is_empty() {
+        o.writes.delete(key);
+    } else {
+        o.writes.put(key, kept::encode(&sides));
+    }
     Ok(())
 }
 
