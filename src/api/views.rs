@@ -49,10 +49,10 @@ pub(super) async fn export(
         as_of: q.as_of,
         at_seq: q.at_seq,
     })))?;
-    if format == projection::export::Format::Jsonl && at.seq.is_none() {
+    if format.streams() && !at.is_audit() {
         return Ok((
             [(axum::http::header::CONTENT_TYPE, format.content_type())],
-            stream_jsonl(s, at),
+            stream(s, format, at),
         )
             .into_response());
     }
@@ -60,12 +60,12 @@ pub(super) async fn export(
     Ok(([(axum::http::header::CONTENT_TYPE, format.content_type())], body).into_response())
 }
 
-// The lossless export streamed from the kept index as it is read (`export::kept::jsonl`): the
-// daemon holds one article and one chunk at a time, whatever the export's size. A failure after
+// An export written from the kept state as it is read (`export::kept::write`): the daemon holds
+// one article and one chunk at a time, whatever the export's size. A failure after
 // the first bytes can only end the body early (the status is sent), so the client sees a
 // truncated stream and a broken connection, never a silently short file (the CLI writes files
 // whole or not at all).
-fn stream_jsonl(s: ApiState, at: AsOf) -> axum::body::Body {
+fn stream(s: ApiState, format: projection::export::Format, at: AsOf) -> axum::body::Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<Result<axum::body::Bytes, std::io::Error>>(8);
     tokio::task::spawn_blocking(move || {
         let mut out = ChunkWriter {
@@ -76,9 +76,9 @@ fn stream_jsonl(s: ApiState, at: AsOf) -> axum::body::Body {
             .store
             .facts(s.projector.fingerprint())
             .map_err(projection::export::kept::ExportError::from)
-            .and_then(|facts| projection::export::kept::jsonl(&facts, at.date, &mut out));
+            .and_then(|facts| projection::export::kept::write(format, &facts, &s.profile, at.date, &mut out));
         if let Err(e) = done {
-            tracing::warn!(error = %e, "the JSON Lines export stopped");
+            tracing::warn!(error = %e, format = format.name(), "the export stopped");
             let _ = tx.blocking_send(Err(std::io::Error::other(e.to_string())));
         }
     });

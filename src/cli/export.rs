@@ -72,11 +72,11 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         let ask = |socket: &std::path::Path| client::stream(socket, &target, &mut *out.borrow_mut());
         let store = || {
             let mut out = out.borrow_mut();
-            if args.format == Format::Jsonl && at.seq.is_none() {
-                // The lossless export streams from the kept index, one article at a time.
+            if args.format.streams() && !at.is_audit() {
+                // Written from the kept state as it is read, one article at a time.
                 let opened = state::open(ctx)?;
                 let facts = opened.store.facts(&opened.fingerprint)?;
-                crate::projection::export::kept::jsonl(&facts, at.date, &mut *out)?;
+                crate::projection::export::kept::write(args.format, &facts, &opened.profile, at.date, &mut *out)?;
             } else {
                 let state = state::load(ctx)?;
                 out.write_all(render(args.format, &state.articles, &state.profile, at).as_bytes())?;

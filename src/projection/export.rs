@@ -6,7 +6,7 @@
 //! Pure: strings and JSON values built from `ArticleFacts`; the CLI and the API write them.
 
 mod acled;
-mod gkg;
+pub mod gkg;
 pub mod kept;
 pub mod rows;
 mod ucdp;
@@ -45,6 +45,12 @@ impl Format {
             Format::GkgCounts => "gkg-counts",
             Format::Geojson => "geojson",
         }
+    }
+
+    /// Whether it is written from the kept state as it is read (`kept::write`), holding one
+    /// article at a time; the CSV formats are still built from a fold of every article.
+    pub fn streams(self) -> bool {
+        matches!(self, Format::Jsonl | Format::GkgCounts | Format::Geojson)
     }
 
     /// The MIME type of the output.
@@ -102,10 +108,18 @@ pub fn article_lines(sel: &super::Selected<'_>, out: &mut String) {
 }
 
 /// Places as GeoJSON points: every profile location that the news mentions or someone claims,
-/// with its kind, controller, status and mention counts.
+/// with its kind, controller, status and mention counts, from a fold of `articles`.
 pub fn geojson(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> Value {
-    let control = control::view(articles, profile, as_of);
-    let mentioned = mentions::locations(articles, as_of);
+    places(
+        &control::summary(articles, profile, as_of),
+        &mentions::locations(articles, as_of),
+        profile,
+    )
+}
+
+/// The GeoJSON FeatureCollection of places from the control summary and the locations view,
+/// whether folded or read from the kept state (`kept::geojson`): a few hundred places at most.
+pub fn places(control: &control::ControlSummary, mentioned: &mentions::PresenceView, profile: &Profile) -> Value {
     let features: Vec<Value> = profile
         .locations
         .iter()
@@ -126,7 +140,7 @@ pub fn geojson(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> Val
                     "initially_held_by": loc.held_by,
                     "controller": place.and_then(|p| p.controller.clone()).or_else(|| loc.held_by.clone()),
                     "status": place.map(|p| json!(p.status)),
-                    "control_claims": place.map_or(0, |p| p.claims.len()),
+                    "control_claims": place.map_or(0, |p| p.claims),
                     "mentions": presence.map_or(0, |p| p.mentions),
                     "articles": presence.map_or(0, |p| p.articles),
                     "last_seen": presence.map(|p| p.last_seen),

@@ -6,9 +6,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use clap::ValueEnum;
 use frontline::article::Article;
 use frontline::profile::Profile;
 use frontline::projection::casualties::{self, FigureKey};
+use frontline::projection::export::Format;
 use frontline::projection::timeline::Window;
 use frontline::projection::views::View;
 use frontline::projection::{AsOf, FactStore, Projector, audit, catch_up, catch_up_paged, ceasefire, mentions};
@@ -50,13 +52,23 @@ pub(crate) fn check_views(
 ) -> Result<(), String> {
     let articles = facts.all().unwrap();
     let at = AsOf { date, seq: None };
-    // The lossless export, streamed from the kept index, is the fold's byte for byte.
-    let mut streamed = Vec::new();
-    frontline::projection::export::kept::jsonl(facts, date, &mut streamed).unwrap();
-    if streamed != frontline::projection::export::jsonl(&articles, at).into_bytes() {
-        return Err(format!(
-            "the streamed JSON Lines export differs from the fold's on {date:?}"
-        ));
+    // Every streamed export (JSON Lines, GKG counts, GeoJSON), written from the kept state, is
+    // the fold's byte for byte.
+    for format in Format::value_variants().iter().filter(|f| f.streams()) {
+        let mut streamed = Vec::new();
+        frontline::projection::export::kept::write(*format, facts, profile, date, &mut streamed).unwrap();
+        let folded = frontline::projection::export::render(*format, &articles, profile, at);
+        if streamed != folded.as_bytes() {
+            return Err(format!(
+                "the streamed {} export differs from the fold's on {date:?}:\n{}\n--- the fold's:\n{}",
+                format.name(),
+                String::from_utf8_lossy(&streamed)
+                    .chars()
+                    .take(2000)
+                    .collect::<String>(),
+                folded.chars().take(2000).collect::<String>()
+            ));
+        }
     }
     for view in View::ALL {
         // A paged view on its default page, all of it, a page inside and one past the start.

@@ -6,7 +6,7 @@
 //!
 //! Pure: article facts in, text out.
 
-use super::super::{ArticleFacts, AsOf, select};
+use super::super::{ArticleFacts, AsOf, Selected, select};
 use crate::extract::{Casualty, Group, Outcome};
 use crate::profile::{LocationKind, Profile};
 
@@ -19,42 +19,53 @@ pub const COLUMNS: [&str; 7] = [
 // GKG's collection code for web articles.
 const WEB: &str = "1";
 
-/// One line per article version that counts for `as_of` and states a figure.
+/// The header and one line per article version that counts for `as_of` and states a figure.
 pub fn render(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> String {
-    let mut out = COLUMNS.join("\t");
-    out.push('\n');
+    let mut out = header();
     for sel in select(articles, &as_of) {
-        let counts: Vec<(String, usize)> = sel
-            .revision
-            .facts
-            .casualties
-            .iter()
-            .filter_map(|c| count(c, profile).map(|entry| (entry, c.figure[0])))
-            .collect();
-        if counts.is_empty() {
-            continue;
+        if let Some(l) = line(&sel, profile) {
+            out.push_str(&l);
         }
-        let date = sel.revision.published.format("%Y%m%d%H%M%S").to_string();
-        let url = sel.article.url.as_deref();
-        let source = url
-            .and_then(|u| url::Url::parse(u).ok())
-            .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
-            .unwrap_or_else(|| sel.article.feed.clone());
-        let v1: Vec<&str> = counts.iter().map(|(e, _)| e.as_str()).collect();
-        let v21: Vec<String> = counts.iter().map(|(e, offset)| format!("{e}#{offset}")).collect();
-        let fields = [
-            format!("{date}-{}", sel.revision.seq),
-            date,
-            WEB.to_string(),
-            clean(&source),
-            clean(url.unwrap_or(&sel.article.stream)),
-            v1.join(";"),
-            v21.join(";"),
-        ];
-        out.push_str(&fields.join("\t"));
-        out.push('\n');
     }
     out
+}
+
+/// The header row, with its newline.
+pub fn header() -> String {
+    COLUMNS.join("\t") + "\n"
+}
+
+/// The line of one counting article version, with its newline; none when it states no figure
+/// GKG has a count type for.
+pub fn line(sel: &Selected<'_>, profile: &Profile) -> Option<String> {
+    let counts: Vec<(String, usize)> = sel
+        .revision
+        .facts
+        .casualties
+        .iter()
+        .filter_map(|c| count(c, profile).map(|entry| (entry, c.figure[0])))
+        .collect();
+    if counts.is_empty() {
+        return None;
+    }
+    let date = sel.revision.published.format("%Y%m%d%H%M%S").to_string();
+    let url = sel.article.url.as_deref();
+    let source = url
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| u.host_str().map(|h| h.trim_start_matches("www.").to_string()))
+        .unwrap_or_else(|| sel.article.feed.clone());
+    let v1: Vec<&str> = counts.iter().map(|(e, _)| e.as_str()).collect();
+    let v21: Vec<String> = counts.iter().map(|(e, offset)| format!("{e}#{offset}")).collect();
+    let fields = [
+        format!("{date}-{}", sel.revision.seq),
+        date,
+        WEB.to_string(),
+        clean(&source),
+        clean(url.unwrap_or(&sel.article.stream)),
+        v1.join(";"),
+        v21.join(";"),
+    ];
+    Some(fields.join("\t") + "\n")
 }
 
 // One count block without its offset; none for an outcome GKG has no count type for.

@@ -1,17 +1,18 @@
-//! The index the lossless export streams from: every counting article version that has facts,
+//! The index the streamed exports (JSON Lines, GKG counts) walk: every counting article version that has facts,
 //! in publication order (`ep`: publication, article → the article's stream), kept with the
-//! other views. `jsonl` walks it and writes each article's lines as it reads the article, so an
+//! other views. `write` walks it and writes each article's lines as it reads the article, so an
 //! export of any size holds one article in memory, never the whole answer.
 //!
-//! Pure apart from `jsonl`'s writer: reads through `KeptRead` and `FactStore`.
+//! Pure apart from `write`'s writer: reads through `KeptRead` and `FactStore`.
 
 use std::io::Write;
 
 use chrono::NaiveDate;
 
-use super::article_lines;
+use super::{Format, article_lines, gkg, places};
+use crate::profile::Profile;
 use crate::projection::kept::{self, Key, Overlay};
-use crate::projection::{ArticleFacts, FactStore, Selected};
+use crate::projection::{ArticleFacts, AsOf, FactStore, Selected, control, mentions};
 use crate::store::StoreError;
 
 const INDEX: &str = "ep";
@@ -50,35 +51,78 @@ pub enum ExportError {
     /// Writing the output failed (the reader went away, the disk is full).
     #[error("writing the export: {0}")]
     Write(#[from] std::io::Error),
+    /// The format is built from a fold, not written from the kept state.
+    #[error("the {0} export is built from a fold of every article, not from the kept state")]
+    Folded(&'static str),
 }
 
-/// Writes every fact of the article versions published by `date` (all when none), one JSON
-/// object a line, in publication order: the same bytes as `export::jsonl` of a fold. Returns the
-/// bytes written.
-pub fn jsonl(facts: &dyn FactStore, date: Option<NaiveDate>, out: &mut dyn Write) -> Result<u64, ExportError> {
+/// Writes `format` as of `date` (now when none) from the kept state as it is read: the lines of
+/// one article at a time for JSON Lines and GKG counts (walking the index above), the places from
+/// the kept control and locations views for GeoJSON. The same bytes as `export::render` of a
+/// fold. Returns the bytes written. The CSV formats are not kept (`Format::streams`).
+pub fn write(
+    format: Format,
+    facts: &dyn FactStore,
+    profile: &Profile,
+    date: Option<NaiveDate>,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let mut written = 0u64;
+    let mut put = |out: &mut dyn Write, text: &str| -> Result<(), ExportError> {
+        out.write_all(text.as_bytes())?;
+        written += text.len() as u64;
+        Ok(())
+    };
+    match format {
+        Format::Jsonl => {
+            let mut lines = String::new();
+            each_article(facts, date, &mut |sel| {
+                lines.clear();
+                article_lines(sel, &mut lines);
+                put(&mut *out, &lines)
+            })?;
+        }
+        Format::GkgCounts => {
+            put(&mut *out, &gkg::header())?;
+            each_article(facts, date, &mut |sel| match gkg::line(sel, profile) {
+                Some(line) => put(&mut *out, &line),
+                None => Ok(()),
+            })?;
+        }
+        Format::Geojson => {
+            let at = AsOf { date, seq: None };
+            let control = control::kept::summary(facts, profile, at)?;
+            let mentioned = mentions::kept::presence(facts, mentions::kept::Kind::Locations, at)?;
+            put(&mut *out, &(places(&control, &mentioned, profile).to_string() + "\n"))?;
+        }
+        Format::AcledCsv | Format::UcdpCsv => return Err(ExportError::Folded(format.name())),
+    }
+    out.flush()?;
+    Ok(written)
+}
+
+// Visits the counting version of every article the index lists as published by `date`, in
+// publication order, one article in memory at a time; stops at the first error.
+fn each_article(
+    facts: &dyn FactStore,
+    date: Option<NaiveDate>,
+    visit: &mut dyn FnMut(&Selected<'_>) -> Result<(), ExportError>,
+) -> Result<(), ExportError> {
     let upper = date.map(|d| Key::new(INDEX).instant(kept::day_after(d)).bytes());
     let mut failed: Option<ExportError> = None;
-    let mut written = 0u64;
-    let mut lines = String::new();
     let mut one = |k: &[u8], v: &[u8]| -> Result<(), ExportError> {
         let stream: String = kept::decode(k, v)?;
         let article = facts.get(&stream)?.ok_or_else(|| StoreError::Corrupt {
             seq: 0,
             reason: format!("the export index lists {stream}, which the projection does not hold"),
         })?;
-        if let Some(revision) = article.revisions.last() {
-            lines.clear();
-            article_lines(
-                &Selected {
-                    article: &article,
-                    revision,
-                },
-                &mut lines,
-            );
-            out.write_all(lines.as_bytes())?;
-            written += lines.len() as u64;
+        match article.revisions.last() {
+            Some(revision) => visit(&Selected {
+                article: &article,
+                revision,
+            }),
+            None => Ok(()),
         }
-        Ok(())
     };
     facts.kept_scan(
         &Key::new(INDEX).bytes(),
@@ -93,11 +137,5 @@ pub fn jsonl(facts: &dyn FactStore, date: Option<NaiveDate>, out: &mut dyn Write
             }
         },
     )?;
-    match failed {
-        Some(e) => Err(e),
-        None => {
-            out.flush()?;
-            Ok(written)
-        }
-    }
+    failed.map_or(Ok(()), Err)
 }
