@@ -17,6 +17,7 @@ pub mod feed;
 pub mod import;
 pub mod ingest;
 pub mod matcher;
+pub mod memory;
 pub mod opml;
 pub mod profile;
 pub mod projection;

@@ -141,24 +141,11 @@ async fn view_in_turn<O: Send + 'static>(
         let facts = s.store.facts(s.projector.fingerprint()).map_err(|e| e.to_string())?;
         let articles = facts.all().map_err(|e| e.to_string())?;
         let out = f(&articles, &s.profile);
-        drop(articles);
-        give_back_freed_memory();
         Ok::<_, String>((out, turn))
     })
     .await
     .map_err(|e| internal(format!("the view failed: {e}")))?
     .map_err(|e| internal(format!("reading the projection: {e}")))
-}
-
-// glibc keeps freed heap pages mapped. A fold frees a decoded projection as large as the log
-// (1.2 GiB at 190k events), which stayed resident until the daemon exited; trimming hands the
-// free pages back (BENCHMARKS.md).
-fn give_back_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free memory to the system; it may be called at any time.
-    unsafe {
-        libc::malloc_trim(0);
-    }
 }
 
 // A route serving one view, with `as_of` and `at_seq`. A question by date is read from the kept
@@ -205,8 +192,6 @@ pub(super) fn view_route(view: View) -> axum::routing::MethodRouter<ApiState> {
                 let facts = s.store.facts(s.projector.fingerprint())?;
                 let answer = projection::audit::answer(&*s.store, &facts, &s.profile, view, at, window)?;
                 let encoded = serde_json::to_vec(&answer);
-                drop(answer);
-                give_back_freed_memory();
                 Ok((encoded, turn))
             })
             .await?;

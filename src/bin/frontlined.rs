@@ -29,7 +29,6 @@ struct Args {
 }
 
 fn main() -> ExitCode {
-    tune_malloc();
     let args = Args::parse();
     frontline::telemetry::init("info");
     // Panics are contained where they can happen (feed parsing, each poll, the store writer);
@@ -77,30 +76,6 @@ fn main() -> ExitCode {
             tracing::error!(error = %format!("{e:#}"), "daemon failed");
             eprintln!("frontlined: {e:#}");
             ExitCode::FAILURE
-        }
-    }
-}
-
-// glibc's defaults suit short programs, not a daemon that must stay small for months: up to
-// 8 arenas per core, each keeping its freed memory, and an mmap threshold that rises with every
-// large block freed (parsed feed documents, sled's buffers), after which such blocks stay in the
-// arenas for good. With 1,000 feeds that took peak RSS from 66 to 91 MiB for the same work
-// (BENCHMARKS.md). Two arenas and a fixed 128 KiB threshold (large blocks mapped, and returned
-// when freed) cost no measurable CPU. Set before any thread starts; an operator's own
-// MALLOC_ARENA_MAX / MALLOC_MMAP_THRESHOLD_ wins.
-fn tune_malloc() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        let unset = |name: &str| std::env::var_os(name).is_none();
-        // SAFETY: mallopt only sets allocator parameters; called on the main thread before any
-        // other thread exists.
-        unsafe {
-            if unset("MALLOC_ARENA_MAX") {
-                libc::mallopt(libc::M_ARENA_MAX, 2);
-            }
-            if unset("MALLOC_MMAP_THRESHOLD_") {
-                libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
-            }
         }
     }
 }
