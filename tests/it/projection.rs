@@ -438,3 +438,37 @@ fn a_changed_profile_gets_a_new_projection_built_from_the_log() {
         vec![old.fingerprint().to_string()]
     );
 }
+
+#[test]
+fn refresh_drops_an_old_projection_before_it_builds_the_new_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = shipped_profile();
+    let store = store_with(dir.path(), fixture_articles());
+    let old = Projector::new(&profile).unwrap();
+    let _ = projected(&store, &profile);
+    let text = std::fs::read_to_string(&profile.source)
+        .unwrap()
+        .replace("aliases = [\"Ganca\",", "aliases = [\"Gence\", \"Ganca\",");
+    let changed_path = dir.path().join("changed.toml");
+    std::fs::write(&changed_path, text).unwrap();
+    let new = Projector::new(&Profile::load(&changed_path).unwrap()).unwrap();
+    assert_ne!(old.fingerprint(), new.fingerprint());
+
+    // While the new projection is being built (after its first page), the old one is gone:
+    // sled keeps an entry in memory for every page it ever allocated, so pages the old
+    // projection frees first are the ones the new one reuses.
+    let mut left_during_build = None;
+    let applied = frontline::projection::refresh(store.as_ref(), &new, false, &mut |_, _| {
+        if left_during_build.is_none() {
+            left_during_build = Some(store.drop_other_projections(new.fingerprint()).unwrap());
+        }
+    })
+    .unwrap();
+    assert_eq!(applied, store.head().unwrap());
+    assert_eq!(
+        left_during_build,
+        Some(Vec::new()),
+        "the old projection was still there during the build"
+    );
+    assert_eq!(store.facts(old.fingerprint()).unwrap().checkpoint().unwrap(), 0);
+}
