@@ -408,23 +408,27 @@ proptest! {
     }
 }
 
-#[test]
-fn a_changed_profile_gets_a_new_projection_built_from_the_log() {
-    let dir = tempfile::tempdir().unwrap();
+// A store of the fixture articles projected with the shipped profile, and the projector of the
+// same profile with one more location alias (a different hash, a different fingerprint).
+fn projected_then_profile_changed(dir: &Path) -> (Arc<SledStore>, Projector, Projector) {
     let profile = shipped_profile();
-    let store = store_with(dir.path(), fixture_articles());
+    let store = store_with(dir, fixture_articles());
     let old = Projector::new(&profile).unwrap();
     let _ = projected(&store, &profile);
-
-    // The same profile with one more location alias: a different hash, a different fingerprint.
     let text = std::fs::read_to_string(&profile.source)
         .unwrap()
         .replace("aliases = [\"Ganca\",", "aliases = [\"Gence\", \"Ganca\",");
-    let changed_path = dir.path().join("changed.toml");
+    let changed_path = dir.join("changed.toml");
     std::fs::write(&changed_path, text).unwrap();
-    let changed = Profile::load(&changed_path).unwrap();
-    let new = Projector::new(&changed).unwrap();
+    let new = Projector::new(&Profile::load(&changed_path).unwrap()).unwrap();
     assert_ne!(old.fingerprint(), new.fingerprint());
+    (store, old, new)
+}
+
+#[test]
+fn a_changed_profile_gets_a_new_projection_built_from_the_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, old, new) = projected_then_profile_changed(dir.path());
     let facts = store.facts(new.fingerprint()).unwrap();
     assert_eq!(
         facts.checkpoint().unwrap(),
@@ -442,17 +446,7 @@ fn a_changed_profile_gets_a_new_projection_built_from_the_log() {
 #[test]
 fn refresh_drops_an_old_projection_before_it_builds_the_new_one() {
     let dir = tempfile::tempdir().unwrap();
-    let profile = shipped_profile();
-    let store = store_with(dir.path(), fixture_articles());
-    let old = Projector::new(&profile).unwrap();
-    let _ = projected(&store, &profile);
-    let text = std::fs::read_to_string(&profile.source)
-        .unwrap()
-        .replace("aliases = [\"Ganca\",", "aliases = [\"Gence\", \"Ganca\",");
-    let changed_path = dir.path().join("changed.toml");
-    std::fs::write(&changed_path, text).unwrap();
-    let new = Projector::new(&Profile::load(&changed_path).unwrap()).unwrap();
-    assert_ne!(old.fingerprint(), new.fingerprint());
+    let (store, old, new) = projected_then_profile_changed(dir.path());
 
     // While the new projection is being built (after its first page), the old one is gone:
     // sled keeps an entry in memory for every page it ever allocated, so pages the old
