@@ -7,9 +7,9 @@
 //! `frontline rebuild` peaked at 510 MiB RSS for a 170 MiB heap peak (heaptrack), because each
 //! thread of a catch-up's pages allocates in its own arena and freed memory stays mapped there,
 //! so the peak grew with the log; two arenas bounded it (203 MiB) but ran 30 % slower. jemalloc
-//! as set below: 220 MiB and faster (rebuild 135 → 110 s, catch-up of 1,000 events 742 → ~320
-//! ms), the daemon's peak unchanged (58 MiB). mimalloc was as fast but held ~95 MiB more in the
-//! daemon.
+//! as set below: 220 MiB and faster (rebuild 135 → 110 s; catch-up of 1,000 events on a small
+//! store 448 → ~270 ms), the daemon's peak unchanged (58 MiB). mimalloc was as fast but held ~95
+//! MiB more in the daemon.
 //!
 //! Holds no state of its own and changes nothing the program computes.
 
