@@ -49,7 +49,7 @@ pub(super) async fn export(
         as_of: q.as_of,
         at_seq: q.at_seq,
     })))?;
-    if format.streams() && !at.is_audit() {
+    if format.from_kept(at) {
         return Ok((
             [(axum::http::header::CONTENT_TYPE, format.content_type())],
             stream(s, format, at),

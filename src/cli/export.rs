@@ -72,7 +72,7 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         let ask = |socket: &std::path::Path| client::stream(socket, &target, &mut *out.borrow_mut());
         let store = || {
             let mut out = out.borrow_mut();
-            if args.format.streams() && !at.is_audit() {
+            if args.format.from_kept(at) {
                 // Written from the kept state as it is read, one article at a time.
                 let opened = state::open(ctx)?;
                 let facts = opened.store.facts(&opened.fingerprint)?;

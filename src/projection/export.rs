@@ -53,6 +53,12 @@ impl Format {
         matches!(self, Format::Jsonl | Format::GkgCounts | Format::Geojson)
     }
 
+    /// Whether the export as of `at` is written from the kept state (`kept::write`): a streamed
+    /// format, and not an audit at a seq (which folds the log up to it).
+    pub fn from_kept(self, at: AsOf) -> bool {
+        self.streams() && !at.is_audit()
+    }
+
     /// The MIME type of the output.
     pub fn content_type(self) -> &'static str {
         match self {

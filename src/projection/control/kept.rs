@@ -122,12 +122,13 @@ pub fn fold_page(
 ) -> Result<(), StoreError> {
     let mut touched: BTreeSet<String> = BTreeSet::new();
     let mut kinds: BTreeSet<(String, Change, Option<String>)> = BTreeSet::new();
-    // A page's claims per place and day, and per place and side, as (added, removed): each
-    // place's day and side records are read and written once a page, not once a claim (the day
-    // record grows with the war's length; at a million events a claim-by-claim rewrite made the
-    // control fold 6-8 times its cost on a small store).
-    let mut days_delta: BTreeMap<String, BTreeMap<NaiveDate, (u64, u64)>> = BTreeMap::new();
-    let mut sides_delta: BTreeMap<String, BTreeMap<String, (u64, u64)>> = BTreeMap::new();
+    // A page's net change of claims per place and day, and per place and side: each place's day
+    // and side records are read and written once a page, not once a claim (the day record grows
+    // with the war's length; at a million events a claim-by-claim rewrite made the control fold
+    // 6-8 times its cost on a small store). A removed claim was counted before the page, so no
+    // count goes below zero and the net is what claim-by-claim counting gives.
+    let mut days_delta: BTreeMap<String, BTreeMap<NaiveDate, i64>> = BTreeMap::new();
+    let mut sides_delta: BTreeMap<String, BTreeMap<String, i64>> = BTreeMap::new();
     for (before, after) in changes {
         let old = before.map(|b| contributions(b, profile)).unwrap_or_default();
         let new = contributions(after, profile);
@@ -137,14 +138,12 @@ pub fn fold_page(
                 for other in others {
                     o.writes.delete(other.clone());
                 }
-                let day = c.citation.published.date_naive();
-                days_delta.entry(place.clone()).or_default().entry(day).or_default().1 += 1;
-                sides_delta
+                *days_delta
                     .entry(place.clone())
                     .or_default()
-                    .entry(who(c))
-                    .or_default()
-                    .1 += 1;
+                    .entry(c.citation.published.date_naive())
+                    .or_default() -= 1;
+                *sides_delta.entry(place.clone()).or_default().entry(who(c)).or_default() -= 1;
                 kinds.insert((place.clone(), c.change, c.side.clone()));
                 touched.insert(place.clone());
             }
@@ -155,28 +154,29 @@ pub fn fold_page(
                     o.writes.put(other, kept::encode(&(k.clone(), c.clone())));
                 }
                 o.writes.put(k, kept::encode(&c));
-                let day = c.citation.published.date_naive();
-                days_delta.entry(place.clone()).or_default().entry(day).or_default().0 += 1;
-                sides_delta
+                *days_delta
+                    .entry(place.clone())
+                    .or_default()
+                    .entry(c.citation.published.date_naive())
+                    .or_default() += 1;
+                *sides_delta
                     .entry(place.clone())
                     .or_default()
                     .entry(who(&c))
-                    .or_default()
-                    .0 += 1;
+                    .or_default() += 1;
                 kinds.insert((place.clone(), c.change, c.side.clone()));
                 touched.insert(place);
             }
         }
     }
-    // Removals first: each removed claim was counted before the page, so none saturates, and
-    // the result is what claim-by-claim counting gives.
     for (place, delta) in days_delta {
         let key = Key::new("xd").str(&place).bytes();
         let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
-        for (day, (added, removed)) in delta {
-            days.remove(day, removed);
-            if added > 0 {
-                days.add(day, added);
+        for (day, net) in delta {
+            match net.cmp(&0) {
+                std::cmp::Ordering::Greater => days.add(day, net.unsigned_abs()),
+                std::cmp::Ordering::Less => days.remove(day, net.unsigned_abs()),
+                std::cmp::Ordering::Equal => {}
             }
         }
         o.writes.put_days(key, &days);
@@ -213,12 +213,12 @@ pub fn fold_page(
 
 // How many claims each side has made about a place: counted, not only remembered, so that a
 // retraction of a side's last claim forgets the side as a rebuild would.
-fn count_sides(o: &mut Overlay<'_>, place: &str, delta: &BTreeMap<String, (u64, u64)>) -> Result<(), StoreError> {
+fn count_sides(o: &mut Overlay<'_>, place: &str, delta: &BTreeMap<String, i64>) -> Result<(), StoreError> {
     let key = Key::new("xs").str(place).bytes();
     let mut sides: BTreeMap<String, u64> = kept::get(o, &key)?.unwrap_or_default();
-    for (side, (added, removed)) in delta {
+    for (side, net) in delta {
         let n = sides.entry(side.clone()).or_default();
-        *n = n.saturating_sub(*removed) + added;
+        *n = n.saturating_add_signed(*net);
     }
     sides.retain(|_, n| *n > 0);
     // No side left: no record, as if no claim had come (an empty one would differ from a rebuild).
