@@ -44,7 +44,7 @@ impl SledStore {
             .contains_key(RESETTING)
             .map_err(|e| engine(format!("reading {name}"), e))?
         {
-            clear(&tree, &name)?;
+            clear(&tree, &name, usize::MAX)?;
         }
         Ok(SledFacts { tree })
     }
@@ -52,6 +52,12 @@ impl SledStore {
     /// Drops every projection tree except `keep`'s (stale ones from an older profile or
     /// extractor). Returns the fingerprints dropped.
     pub fn drop_other_projections(&self, keep: &str) -> Result<Vec<String>, StoreError> {
+        self.drop_others(keep, usize::MAX)
+    }
+
+    // `drop_other_projections`, stopping after `batches` batches of removals as a crash would
+    // (tests cut it short).
+    fn drop_others(&self, keep: &str, batches: usize) -> Result<Vec<String>, StoreError> {
         let mut dropped = Vec::new();
         for name in self.db().tree_names() {
             let name = String::from_utf8_lossy(&name).into_owned();
@@ -59,13 +65,19 @@ impl SledStore {
                 && fp != keep
             {
                 // Emptied first: sled's drop_tree reads every page of the tree into memory at
-                // once (a stale projection of a million events is 16 GiB). A stale tree is never
-                // read again, so a crash half-way only leaves it to be dropped next time.
+                // once (a stale projection of a million events is 16 GiB). Marked first: "stale"
+                // is only this binary's view, and a binary of the other version (a downgrade, or
+                // two versions run one after the other on one store) opens that tree as its own;
+                // a crash half-way must leave it to be finished emptying, never a checkpoint
+                // over half its articles.
                 let tree = self
                     .db()
                     .open_tree(&name)
                     .map_err(|e| engine(format!("opening {name}"), e))?;
-                clear(&tree, &name)?;
+                mark_resetting(&tree, &name)?;
+                if !clear(&tree, &name, batches)? {
+                    return Ok(dropped);
+                }
                 drop(tree);
                 self.db()
                     .drop_tree(name.as_bytes())
@@ -86,10 +98,8 @@ impl SledStore {
             .db()
             .open_tree(&name)
             .map_err(|e| engine(format!("opening {name}"), e))?;
-        tree.insert(RESETTING, &b"1"[..])
-            .and_then(|_| tree.flush())
-            .map_err(|e| engine(format!("marking {name} for a reset"), e))?;
-        clear(&tree, &name)
+        mark_resetting(&tree, &name)?;
+        clear(&tree, &name, usize::MAX).map(|_| ())
     }
 }
 
@@ -234,8 +244,19 @@ fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 }
 
 // Removes every key of `tree`, a batch at a time, the marker last.
-fn clear(tree: &sled::Tree, name: &str) -> Result<(), StoreError> {
-    loop {
+// Marks a projection tree as being emptied (durably, before the first key goes): `facts`
+// finishes emptying a marked tree before anyone reads it.
+fn mark_resetting(tree: &sled::Tree, name: &str) -> Result<(), StoreError> {
+    tree.insert(RESETTING, &b"1"[..])
+        .and_then(|_| tree.flush())
+        .map(|_| ())
+        .map_err(|e| engine(format!("marking {name} for a reset"), e))
+}
+
+// Removes every key of a marked tree, `CLEAR_BATCH` at a time, then the marker; stops after
+// `batches` batches (tests), returning whether it finished.
+fn clear(tree: &sled::Tree, name: &str, batches: usize) -> Result<bool, StoreError> {
+    for _ in 0..batches {
         let keys: Vec<sled::IVec> = tree
             .iter()
             .keys()
@@ -244,7 +265,10 @@ fn clear(tree: &sled::Tree, name: &str) -> Result<(), StoreError> {
             .collect::<Result<_, _>>()
             .map_err(|e| engine(format!("reading {name}"), e))?;
         if keys.is_empty() {
-            break;
+            tree.remove(RESETTING)
+                .and_then(|_| tree.flush())
+                .map_err(|e| engine(format!("emptying {name}"), e))?;
+            return Ok(true);
         }
         let mut batch = sled::Batch::default();
         for k in keys {
@@ -253,8 +277,41 @@ fn clear(tree: &sled::Tree, name: &str) -> Result<(), StoreError> {
         tree.apply_batch(batch)
             .map_err(|e| engine(format!("emptying {name}"), e))?;
     }
-    tree.remove(RESETTING)
-        .and_then(|_| tree.flush())
-        .map_err(|e| engine(format!("emptying {name}"), e))?;
-    Ok(())
+    Ok(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::projection::FactStore;
+
+    #[test]
+    fn a_drop_cut_short_leaves_the_tree_to_be_emptied_before_it_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SledStore::open(&dir.path().join("store"), crate::units::ByteSize::mib(8)).unwrap();
+        let tree = store.db().open_tree(format!("{PREFIX}old")).unwrap();
+        // More articles than one batch removes, and a checkpoint (which sorts after them).
+        for i in 0..CLEAR_BATCH + 10 {
+            tree.insert(format!("a/{i:06}"), &b"{}"[..]).unwrap();
+        }
+        tree.insert(CHECKPOINT, &42u64.to_be_bytes()).unwrap();
+        drop(tree);
+        // A binary of another version drops "old" as stale and is stopped after one batch.
+        assert!(store.drop_others("new", 1).unwrap().is_empty());
+        // A binary of the old version then opens it: an empty projection to rebuild, not a
+        // checkpoint over part of its articles.
+        let facts = store.facts("old").unwrap();
+        assert_eq!(facts.checkpoint().unwrap(), 0);
+        assert!(facts.tree.is_empty());
+        // Finished, the drop leaves no tree behind.
+        drop(facts);
+        assert_eq!(store.drop_other_projections("new").unwrap(), vec!["old".to_string()]);
+        assert!(
+            !store
+                .db()
+                .tree_names()
+                .iter()
+                .any(|n| n.as_ref() == format!("{PREFIX}old").as_bytes())
+        );
+    }
 }
