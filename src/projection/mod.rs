@@ -32,7 +32,7 @@ use crate::store::StoreError;
 pub use projector::{Projector, catch_up, catch_up_paged, refresh};
 
 /// Bumped whenever the persisted projection's shape or the fold changes.
-pub const PROJECTION_VERSION: u32 = 13;
+pub const PROJECTION_VERSION: u32 = 14;
 
 /// Identifies a projection's inputs: the same fingerprint means the same state for the same log.
 /// A new profile or extractor gives a new fingerprint, hence a rebuild.

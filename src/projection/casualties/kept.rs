@@ -155,8 +155,9 @@ fn ahead_key(fk: &FigureKey, first: &FirstCited) -> Option<Vec<u8>> {
     (fk.as_of > published + chrono::Days::new(AHEAD_DAYS)).then(|| order_key_in("cu", fk, first))
 }
 
-fn series_count_key(party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Vec<u8> {
-    tally_parts(Key::new("cs"), party, group, outcome).str(reporter).bytes()
+// A series' figures per day of first publication (`kept::count_days`, a record a month).
+fn series_count_key(party: &Option<String>, group: Group, outcome: Outcome, reporter: &str) -> Key {
+    tally_parts(Key::new("cs"), party, group, outcome).str(reporter)
 }
 
 fn summary_key(party: &Option<String>, group: Group, outcome: Outcome) -> Vec<u8> {
@@ -169,8 +170,9 @@ fn incident_parts(k: Key, i: &IncidentKey) -> Key {
         .str(&i.unlocated)
 }
 
-fn incidents_counter() -> Vec<u8> {
-    Key::new("cn").str("incidents").bytes()
+// Incidents per day of first report (`kept::count_days`, a record a month).
+fn incidents_counter() -> Key {
+    Key::new("cn").str("incidents")
 }
 
 /// What one article contributes: each figure its counting version (the latest, if relevant)
@@ -269,15 +271,15 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             new.as_ref().map(|(r, _)| r.first.published.date_naive()),
         );
         if fk.scope == Scope::Cumulative && was != is {
-            let key = series_count_key(&fk.party, fk.group, fk.outcome, &fk.reporter);
-            let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
+            let mut delta = BTreeMap::new();
             if let Some(d) = was {
-                days.remove(d, 1);
+                *delta.entry(d).or_insert(0) -= 1;
             }
             if let Some(d) = is {
-                days.add(d, 1);
+                *delta.entry(d).or_insert(0) += 1;
             }
-            o.writes.put_days(key, &days);
+            let key = series_count_key(&fk.party, fk.group, fk.outcome, &fk.reporter);
+            kept::count_days(o, &key, &delta)?;
         }
         if fk.scope == Scope::Incident {
             let was = old.map(|r| incident_of(&r));
@@ -301,16 +303,14 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         }
     }
 
-    let counter = incidents_counter();
-    let mut counted: Days = kept::get(o, &counter)?.unwrap_or_default();
-    let counted_before = counted.clone();
+    let mut counted: BTreeMap<NaiveDate, i64> = BTreeMap::new();
     for (ik, edits) in incidents {
         let ikey = incident_parts(Key::new("cx"), &ik).bytes();
         let skey = incident_parts(Key::new("ci"), &ik).bytes();
         let akey = incident_parts(Key::new("cy"), &ik).bytes();
         let old: Option<IncidentIndex> = kept::get(o, &ikey)?;
         if let Some(i) = &old {
-            counted.remove(i.available_from, 1);
+            *counted.entry(i.available_from).or_insert(0) -= 1;
         }
         let old_entries = old.as_ref().map(|i| i.timeline.clone()).unwrap_or_default();
         let mut members: BTreeSet<FigureKey> = old
@@ -353,7 +353,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             .map(|f| f.first.published.date_naive())
             .min()
             .unwrap_or(ik.date);
-        counted.add(available_from, 1);
+        *counted.entry(available_from).or_insert(0) += 1;
         if ik.date > available_from + chrono::Days::new(AHEAD_DAYS) {
             o.writes.put(akey, kept::encode(&ik));
         } else {
@@ -369,9 +369,7 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             .put(skey, kept::encode(&summarize_incident(build_incident(&ik, &facts))));
         o.writes.put(ikey, kept::encode(&index));
     }
-    if counted != counted_before {
-        o.writes.put_days(counter, &counted);
-    }
+    kept::count_days(o, &incidents_counter(), &counted)?;
     Ok(())
 }
 
@@ -674,12 +672,7 @@ fn tally_at(
     outcome: Outcome,
     date: Option<NaiveDate>,
 ) -> Result<Option<TallySummary>, StoreError> {
-    let counts: Vec<(Vec<u8>, u64)> =
-        kept::scan_all::<Days>(read, &tally_parts(Key::new("cs"), party, group, outcome).bytes())?
-            .into_iter()
-            .map(|(k, days)| (k, days.until(date)))
-            .filter(|(_, n)| *n > 0)
-            .collect();
+    let counts = kept::counted_per(read, &tally_parts(Key::new("cs"), party, group, outcome).bytes(), date)?;
     if counts.is_empty() {
         return Ok(None);
     }
@@ -837,9 +830,7 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
         return Ok(CasualtySummary {
             as_of: crate::projection::AsOf::default(),
             tallies,
-            incidents: kept::get::<Days>(read, &incidents_counter())?
-                .unwrap_or_default()
-                .until(None),
+            incidents: kept::counted_until(read, &incidents_counter().bytes(), None)?,
             recent_incidents,
         });
     };
@@ -852,9 +843,7 @@ pub fn summary(read: &dyn KeptRead, profile: &Profile, date: Option<NaiveDate>) 
     }
     sort_tallies(&mut tallies, profile);
 
-    let total = kept::get::<Days>(read, &incidents_counter())?
-        .unwrap_or_default()
-        .until(Some(date));
+    let total = kept::counted_until(read, &incidents_counter().bytes(), Some(date))?;
     let mut recent_incidents = Vec::new();
     for index in incidents_at(read, date)? {
         let mut facts = Vec::new();
@@ -948,4 +937,103 @@ pub fn citations(
         offset,
         citations,
     }))
+}
+
+// What the ACLED and UCDP exports read (`export::kept`): the figures of one tally or one incident
+// at a time, and each figure's citations only when its row is written, so that an export holds a
+// tally's figures and a day's rows, never every citation.
+
+/// The tallies kept now (side, group, outcome), in the casualties view's order.
+pub fn tallies(read: &dyn KeptRead, profile: &Profile) -> Result<Vec<(Option<String>, Group, Outcome)>, StoreError> {
+    let mut kept_tallies: Vec<TallySummary> = kept::scan_all(read, &Key::new("ct").bytes())?
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect();
+    sort_tallies(&mut kept_tallies, profile);
+    Ok(kept_tallies
+        .into_iter()
+        .map(|t| (t.party, t.group, t.outcome))
+        .collect())
+}
+
+/// Every running-total figure of a tally published by `date` (now when none), in key order,
+/// without citations.
+pub fn tally_figures(
+    read: &dyn KeptRead,
+    party: &Option<String>,
+    group: Group,
+    outcome: Outcome,
+    date: Option<NaiveDate>,
+) -> Result<Vec<FigureFacts>, StoreError> {
+    let prefix = tally_parts(Key::new("cf"), party, group, outcome)
+        .str(Scope::Cumulative.as_str())
+        .bytes();
+    let mut facts: Vec<FigureFacts> = kept::scan_all::<FigureRecord>(read, &prefix)?
+        .into_iter()
+        .filter_map(|(_, r)| facts_as_of(r, date))
+        .collect();
+    facts.sort_by(|a, b| a.key.cmp(&b.key));
+    Ok(facts)
+}
+
+/// What `each_incident` hands each incident: its key and its figures.
+pub type IncidentVisit<'a, E> = dyn FnMut(&IncidentKey, Vec<FigureFacts>) -> Result<(), E> + 'a;
+
+/// Visits every incident reported by `date` (now when none), in order of day and then place,
+/// with its figures published by then in key order, without citations; stops at the first error.
+pub fn each_incident<E: From<StoreError>>(
+    read: &dyn KeptRead,
+    date: Option<NaiveDate>,
+    visit: &mut IncidentVisit<'_, E>,
+) -> Result<(), E> {
+    let mut one = |k: &[u8], v: &[u8]| -> Result<(), E> {
+        let index: IncidentIndex = kept::decode(k, v)?;
+        if date.is_some_and(|d| index.available_from > d) {
+            return Ok(());
+        }
+        let mut facts = Vec::new();
+        for key in &index.figures {
+            let fk = parse_figure(key)?;
+            if let Some(f) = kept::get::<FigureRecord>(read, &record_key(&fk))?.and_then(|r| facts_as_of(r, date)) {
+                facts.push(f);
+            }
+        }
+        if facts.is_empty() {
+            return Ok(());
+        }
+        visit(&index.key, facts)
+    };
+    let mut failed: Option<E> = None;
+    read.kept_scan(
+        &Key::new("cx").bytes(),
+        None,
+        None,
+        false,
+        &mut |k, v| match one(k, v) {
+            Ok(()) => true,
+            Err(e) => {
+                failed = Some(e);
+                false
+            }
+        },
+    )?;
+    failed.map_or(Ok(()), Err)
+}
+
+/// Every citation of figure `key` published by `date` (now when none), in citation order.
+pub fn all_citations(read: &dyn KeptRead, key: &str, date: Option<NaiveDate>) -> Result<Vec<Citation>, StoreError> {
+    let fk = parse_figure(key)?;
+    let upper = date.map(|d| citations_upper(&fk, d));
+    let cited: Vec<Cited> = kept::page(
+        read,
+        Range {
+            prefix: &citations_prefix(&fk),
+            lower: None,
+            upper: upper.as_deref(),
+            reverse: false,
+            skip: 0,
+            limit: usize::MAX,
+        },
+    )?;
+    Ok(cited.into_iter().map(|c| c.citation).collect())
 }

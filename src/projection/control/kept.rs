@@ -4,7 +4,7 @@
 //! What is kept (under the projection's `k/` keys): `xc`, every claim about a place in citation
 //! order (publication first, so "as of DATE" is a key range); `xk`, the same per claiming side
 //! (its latest claim is one read); `xl`, its captures and losses; `xn`, the claims other than a
-//! change of hands that disagree with its holder at the start; `xd`, claims per place and publication day; `xs`, the sides that
+//! change of hands that disagree with its holder at the start; `xd`, claims per place and publication day (a record a month); `xs`, the sides that
 //! ever claimed a place; `xp`, each place's summary as of now; `xt`, its claims per kind (change
 //! and side), whose first is the kind's timeline entry, and `tk`, where that entry is kept
 //! (`timeline::kept`). A place's status needs only its
@@ -22,7 +22,7 @@ use chrono::NaiveDate;
 use super::{ClaimReport, ControlSummary, PlaceSummary, RECENT_CLAIMS, WINDOW_HOURS, status};
 use crate::extract::Change;
 use crate::profile::Profile;
-use crate::projection::kept::{self, Days, KeptRead, Key, Overlay, Range};
+use crate::projection::kept::{self, KeptRead, Key, Overlay, Range};
 use crate::projection::{ArticleFacts, AsOf, Selected, timeline};
 use crate::store::StoreError;
 
@@ -170,16 +170,7 @@ pub fn fold_page(
         }
     }
     for (place, delta) in days_delta {
-        let key = Key::new("xd").str(&place).bytes();
-        let mut days: Days = kept::get(o, &key)?.unwrap_or_default();
-        for (day, net) in delta {
-            match net.cmp(&0) {
-                std::cmp::Ordering::Greater => days.add(day, net.unsigned_abs()),
-                std::cmp::Ordering::Less => days.remove(day, net.unsigned_abs()),
-                std::cmp::Ordering::Equal => {}
-            }
-        }
-        o.writes.put_days(key, &days);
+        kept::count_days(o, &Key::new("xd").str(&place), &delta)?;
     }
     for (place, delta) in sides_delta {
         count_sides(o, &place, &delta)?;
@@ -241,8 +232,7 @@ fn place_at(
     let Some(loc) = profile.locations.iter().find(|l| l.id == place) else {
         return Ok(None);
     };
-    let days: Days = kept::get(read, &Key::new("xd").str(place).bytes())?.unwrap_or_default();
-    let count = days.until(date);
+    let count = kept::counted_until(read, &Key::new("xd").str(place).bytes(), date)?;
     if count == 0 {
         return Ok(None);
     }

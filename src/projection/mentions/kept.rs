@@ -7,7 +7,8 @@
 //!   per actor or place, its mentions, articles and first and last sighting per publication day
 //!   (`pd`), and its totals as of now (`pr`): a page rewrites only the days it touches;
 //! - `le`: every claim, in citation order under its group (kind, by, against); `lg`: per group,
-//!   how many claims per day and the most recent ones (`ClaimGroupRecord`).
+//!   its most recent claims (`ClaimGroupRecord`); `ld`: per group, how many claims per
+//!   publication day (`kept::count_days`, a record a month).
 //!
 //! A function of the counting article versions, never of arrival order. Pure: all I/O through
 //! `KeptRead` and `Overlay`.
@@ -22,7 +23,7 @@ use super::{
     sort_claim_groups,
 };
 use crate::extract::ClaimKind;
-use crate::projection::kept::{self, Days, KeptRead, Key, Overlay, Range};
+use crate::projection::kept::{self, KeptRead, Key, Overlay, Range};
 use crate::projection::{ArticleFacts, AsOf, Citation, Selected};
 use crate::store::StoreError;
 
@@ -119,6 +120,11 @@ fn group_prefix(kind: ClaimKind, by: &str, against: Option<&str>) -> Key {
     Key::new("le").str(kind.as_str()).str(by).str(against.unwrap_or(""))
 }
 
+// A group's claims per publication day.
+fn group_days(kind: ClaimKind, by: &str, against: Option<&str>) -> Key {
+    Key::new("ld").str(kind.as_str()).str(by).str(against.unwrap_or(""))
+}
+
 fn group_record_key(kind: ClaimKind, by: &str, against: Option<&str>) -> Vec<u8> {
     Key::new("lg")
         .str(kind.as_str())
@@ -209,8 +215,6 @@ pub struct ClaimGroupRecord {
     pub by: String,
     /// Against whom.
     pub against: Option<String>,
-    /// Claims per publication day.
-    pub days: Days,
     /// The most recent claims, oldest first.
     pub recent: Vec<(String, Citation)>,
 }
@@ -223,6 +227,8 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
     // group → whether a claim went away, and the claims added.
     type Added = Vec<(String, Citation)>;
     let mut groups: BTreeMap<(ClaimKind, String, Option<String>), (bool, Added)> = BTreeMap::new();
+    // group → its net claims per publication day.
+    let mut group_days_delta: BTreeMap<(ClaimKind, String, Option<String>), BTreeMap<NaiveDate, i64>> = BTreeMap::new();
     for (before, after) in changes {
         let (old_p, old_c) = before.map(contributions).unwrap_or_default();
         let (new_p, new_c) = contributions(after);
@@ -251,11 +257,20 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             .map(|k| (k, false))
             .chain(removed.iter().map(|k| (k, true)))
         {
-            let (kind, by, against) = group_of(k)?;
-            let g = groups.entry((kind, by, against)).or_default();
+            let group = group_of(k)?;
+            let value = if gone { old_c.get(k) } else { new_c.get(k) };
+            let claim: Option<(String, Citation)> = value.map(|v| kept::decode(k, v)).transpose()?;
+            if let Some((_, c)) = &claim {
+                *group_days_delta
+                    .entry(group.clone())
+                    .or_default()
+                    .entry(c.published.date_naive())
+                    .or_default() += if gone { -1 } else { 1 };
+            }
+            let g = groups.entry(group).or_default();
             g.0 |= gone;
-            if !gone && let Some(v) = new_c.get(k) {
-                g.1.push(kept::decode(k, v)?);
+            if !gone && let Some(c) = claim {
+                g.1.push(c);
             }
         }
     }
@@ -349,16 +364,16 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
         }
     }
 
+    for ((kind, by, against), delta) in group_days_delta {
+        kept::count_days(o, &group_days(kind, &by, against.as_deref()), &delta)?;
+    }
     for ((kind, by, against), (removed, added)) in groups {
         let key = group_record_key(kind, &by, against.as_deref());
         let prefix = group_prefix(kind, &by, against.as_deref()).bytes();
         let old: Option<ClaimGroupRecord> = kept::get(o, &key)?;
         let record = match old {
             Some(mut r) if !removed => {
-                for (about, c) in added {
-                    r.days.add(c.published.date_naive(), 1);
-                    r.recent.push((about, c));
-                }
+                r.recent.extend(added);
                 // Ties of one sentence keep the article's order, as the keys do.
                 r.recent.sort_by(|a, b| a.1.cmp(&b.1));
                 let cut = r.recent.len().saturating_sub(RECENT_CLAIMS);
@@ -367,16 +382,11 @@ pub fn fold_page(o: &mut Overlay<'_>, changes: &[(Option<&ArticleFacts>, &Articl
             }
             _ => {
                 let items: Vec<(Vec<u8>, (String, Citation))> = kept::scan_all(o, &prefix)?;
-                let mut days = Days::default();
-                for (_, (_, c)) in &items {
-                    days.add(c.published.date_naive(), 1);
-                }
                 let cut = items.len().saturating_sub(RECENT_CLAIMS);
                 (!items.is_empty()).then(|| ClaimGroupRecord {
                     kind,
                     by: by.clone(),
                     against: against.clone(),
-                    days,
                     recent: items[cut..].iter().map(|(_, i)| i.clone()).collect(),
                 })
             }
@@ -451,7 +461,7 @@ pub fn claims(read: &dyn KeptRead, at: AsOf) -> Result<ClaimsSummary, StoreError
     let records: Vec<(Vec<u8>, ClaimGroupRecord)> = kept::scan_all(read, &Key::new("lg").bytes())?;
     let mut groups = Vec::new();
     for (_, r) in records {
-        let count = r.days.until(at.date);
+        let count = kept::counted_until(read, &group_days(r.kind, &r.by, r.against.as_deref()).bytes(), at.date)?;
         if count == 0 {
             continue;
         }
@@ -516,10 +526,7 @@ pub fn claim_page(
         context: "reading a claim group".into(),
         message: e,
     })?;
-    let Some(r) = kept::get::<ClaimGroupRecord>(read, &group_record_key(kind, &by, against.as_deref()))? else {
-        return Ok(None);
-    };
-    let total = r.days.until(date);
+    let total = kept::counted_until(read, &group_days(kind, &by, against.as_deref()).bytes(), date)?;
     if total == 0 {
         return Ok(None);
     }
