@@ -49,7 +49,8 @@ pub(super) async fn export(
         as_of: q.as_of,
         at_seq: q.at_seq,
     })))?;
-    if format.from_kept(at) {
+    // Written from the kept state unless it is an audit at a seq (a fold of the log up to it).
+    if !at.is_audit() {
         return Ok((
             [(axum::http::header::CONTENT_TYPE, format.content_type())],
             stream(s, format, at),
@@ -61,7 +62,7 @@ pub(super) async fn export(
 }
 
 // An export written from the kept state as it is read (`export::kept::write`): the daemon holds
-// one article and one chunk at a time, whatever the export's size. A failure after
+// one article (a tally's figures or a day's CSV rows) and one chunk at a time, whatever the export's size. A failure after
 // the first bytes can only end the body early (the status is sent), so the client sees a
 // truncated stream and a broken connection, never a silently short file (the CLI writes files
 // whole or not at all).

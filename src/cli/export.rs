@@ -72,8 +72,8 @@ pub fn run(args: Args, ctx: &Context) -> anyhow::Result<ExitCode> {
         let ask = |socket: &std::path::Path| client::stream(socket, &target, &mut *out.borrow_mut());
         let store = || {
             let mut out = out.borrow_mut();
-            if args.format.from_kept(at) {
-                // Written from the kept state as it is read, one article at a time.
+            if !at.is_audit() {
+                // Written from the kept state as it is read (an audit at a seq folds the log).
                 let opened = state::open(ctx)?;
                 let facts = opened.store.facts(&opened.fingerprint)?;
                 crate::projection::export::kept::write(args.format, &facts, &opened.profile, at.date, &mut *out)?;

@@ -47,18 +47,6 @@ impl Format {
         }
     }
 
-    /// Whether it is written from the kept state as it is read (`kept::write`), holding one
-    /// article at a time; the CSV formats are still built from a fold of every article.
-    pub fn streams(self) -> bool {
-        matches!(self, Format::Jsonl | Format::GkgCounts | Format::Geojson)
-    }
-
-    /// Whether the export as of `at` is written from the kept state (`kept::write`): a streamed
-    /// format, and not an audit at a seq (which folds the log up to it).
-    pub fn from_kept(self, at: AsOf) -> bool {
-        self.streams() && !at.is_audit()
-    }
-
     /// The MIME type of the output.
     pub fn content_type(self) -> &'static str {
         match self {

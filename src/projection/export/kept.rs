@@ -1,7 +1,9 @@
-//! The index the streamed exports (JSON Lines, GKG counts) walk: every counting article version that has facts,
-//! in publication order (`ep`: publication, article → the article's stream), kept with the
-//! other views. `write` walks it and writes each article's lines as it reads the article, so an
-//! export of any size holds one article in memory, never the whole answer.
+//! Every export written from the kept state as it is read. JSON Lines and GKG counts walk an
+//! index of every counting article version that has facts, in publication order (`ep`:
+//! publication, article → the article's stream), kept with the other views, and write each
+//! article's lines as they read it; the ACLED and UCDP CSV walk the kept casualties a day's rows
+//! at a time; GeoJSON reads the kept control and locations. An export of any size holds an
+//! article, a tally's figures or a day's rows in memory, never the whole answer.
 //!
 //! Pure apart from `write`'s writer: reads through `KeptRead` and `FactStore`.
 
@@ -9,8 +11,13 @@ use std::io::Write;
 
 use chrono::NaiveDate;
 
-use super::{Format, article_lines, gkg, places};
+use std::collections::BTreeMap;
+
+use super::rows::{self, IncidentDeaths, Row, incident_row, toll_changes};
+use super::{Format, acled, article_lines, gkg, places, ucdp};
+use crate::extract::Outcome;
 use crate::profile::Profile;
+use crate::projection::casualties::{self, build_incident, build_tally};
 use crate::projection::kept::{self, Key, Overlay};
 use crate::projection::{ArticleFacts, AsOf, FactStore, Selected, control, mentions};
 use crate::store::StoreError;
@@ -51,15 +58,12 @@ pub enum ExportError {
     /// Writing the output failed (the reader went away, the disk is full).
     #[error("writing the export: {0}")]
     Write(#[from] std::io::Error),
-    /// The format is built from a fold, not written from the kept state.
-    #[error("the {0} export is built from a fold of every article, not from the kept state")]
-    Folded(&'static str),
 }
 
 /// Writes `format` as of `date` (now when none) from the kept state as it is read: the lines of
 /// one article at a time for JSON Lines and GKG counts (walking the index above), the places from
 /// the kept control and locations views for GeoJSON. The same bytes as `export::render` of a
-/// fold. Returns the bytes written. The CSV formats are not kept (`Format::streams`).
+/// fold; the CSV rows a day at a time (`write_rows`). Returns the bytes written.
 pub fn write(
     format: Format,
     facts: &dyn FactStore,
@@ -95,10 +99,115 @@ pub fn write(
             let mentioned = mentions::kept::presence(facts, mentions::kept::Kind::Locations, at)?;
             put(&mut *out, &(places(&control, &mentioned, profile).to_string() + "\n"))?;
         }
-        Format::AcledCsv | Format::UcdpCsv => return Err(ExportError::Folded(format.name())),
+        Format::AcledCsv => written += write_rows(facts, profile, date, &acled::COLUMNS, acled::record, &mut *out)?,
+        Format::UcdpCsv => written += write_rows(facts, profile, date, &ucdp::COLUMNS, ucdp::record, &mut *out)?,
     }
     out.flush()?;
     Ok(written)
+}
+
+// The ACLED or UCDP CSV as of `date`, written a day's rows at a time. Three walks of the kept
+// casualties: the incidents' deaths per day (what a toll change leaves out), each killed
+// tally's toll changes without their citations (a tally's figures at a time), then the
+// incidents again, each day's rows written with every citation read for them. Holds a tally's
+// figures, the toll changes' skeletons and one day's rows; never every citation.
+fn write_rows(
+    facts: &dyn FactStore,
+    profile: &Profile,
+    date: Option<NaiveDate>,
+    columns: &[&str],
+    record: fn(&Row, &Profile) -> Vec<String>,
+    out: &mut dyn Write,
+) -> Result<u64, ExportError> {
+    let mut deaths = IncidentDeaths::default();
+    casualties::kept::each_incident(facts, date, &mut |key, figures| -> Result<(), ExportError> {
+        deaths.add(&incident_row(&build_incident(key, &figures), profile));
+        Ok(())
+    })?;
+    let mut tolls: BTreeMap<NaiveDate, Vec<(Row, Vec<String>)>> = BTreeMap::new();
+    for (party, group, outcome) in casualties::kept::tallies(facts, profile)? {
+        if outcome != Outcome::Killed {
+            continue;
+        }
+        let figures = casualties::kept::tally_figures(facts, &party, group, outcome, date)?;
+        if figures.is_empty() {
+            continue;
+        }
+        for (row, keys) in toll_changes(&build_tally(&figures), &deaths, profile.started) {
+            tolls.entry(row.date).or_default().push((row, keys));
+        }
+    }
+    let mut csv = csv::Writer::from_writer(Counted { out, written: 0 });
+    csv.write_record(columns).map_err(csv_error)?;
+    // A day's rows: its incidents (in the order they came), then its toll changes with their
+    // citations read, sorted as the fold sorts them.
+    let mut write_day = |mut rows: Vec<Row>, toll: Vec<(Row, Vec<String>)>| -> Result<(), ExportError> {
+        for (mut row, keys) in toll {
+            for key in keys {
+                row.citations
+                    .extend(casualties::kept::all_citations(facts, &key, date)?);
+            }
+            row.citations.sort();
+            row.citations.dedup();
+            rows.push(row);
+        }
+        rows::sort(&mut rows);
+        for row in &rows {
+            csv.write_record(record(row, profile)).map_err(csv_error)?;
+        }
+        Ok(())
+    };
+    let mut day: Option<(NaiveDate, Vec<Row>)> = None;
+    casualties::kept::each_incident(facts, date, &mut |key, mut figures| -> Result<(), ExportError> {
+        if day.as_ref().is_some_and(|(d, _)| *d != key.date)
+            && let Some((d, rows)) = day.take()
+        {
+            write_day(rows, tolls.remove(&d).unwrap_or_default())?;
+        }
+        // The toll changes of days without an incident, up to this one.
+        while let Some(entry) = tolls.first_entry().filter(|e| *e.key() < key.date) {
+            write_day(Vec::new(), entry.remove())?;
+        }
+        for f in &mut figures {
+            f.citations = casualties::kept::all_citations(facts, &f.key.to_string(), date)?;
+        }
+        let row = incident_row(&build_incident(key, &figures), profile);
+        day.get_or_insert_with(|| (key.date, Vec::new())).1.push(row);
+        Ok(())
+    })?;
+    if let Some((d, rows)) = day.take() {
+        write_day(rows, tolls.remove(&d).unwrap_or_default())?;
+    }
+    while let Some((_, toll)) = tolls.pop_first() {
+        write_day(Vec::new(), toll)?;
+    }
+    let counted = csv.into_inner().map_err(|e| ExportError::Write(e.into_error()))?;
+    Ok(counted.written)
+}
+
+fn csv_error(e: csv::Error) -> ExportError {
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => ExportError::Write(e),
+        other => ExportError::Write(std::io::Error::other(format!("{other:?}"))),
+    }
+}
+
+// A writer that counts what passes through it.
+struct Counted<'a> {
+    out: &'a mut dyn Write,
+    written: u64,
+}
+
+impl Write for Counted<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
+    }
 }
 
 // Visits the counting version of every article the index lists as published by `date`, in

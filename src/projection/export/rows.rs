@@ -6,13 +6,13 @@
 //! the same side and group dated inside it, so that summing a side's rows gives its toll rather
 //! than counting those incidents twice.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 
 use crate::extract::{Group, Outcome};
 use crate::profile::Profile;
-use crate::projection::casualties::{CasualtyView, Flag, Stance};
+use crate::projection::casualties::{Flag, Incident, Stance, Tally};
 use crate::projection::{ArticleFacts, AsOf, Citation, casualties};
 
 /// Whether a row is one event or a change of a running total.
@@ -111,16 +111,32 @@ impl Row {
 /// Every incident and every toll change known as of `as_of`, by date.
 pub fn rows(articles: &[ArticleFacts], profile: &Profile, as_of: AsOf) -> Vec<Row> {
     let view = casualties::view(articles, profile, as_of);
-    let mut out = incidents(&view, profile);
-    let changes = toll_changes(&view, &out, profile.started);
-    out.extend(changes);
-    out.sort_by(|a, b| {
-        (a.date, a.kind, &a.location, &a.citations.first()).cmp(&(b.date, b.kind, &b.location, &b.citations.first()))
-    });
+    let mut out: Vec<Row> = view.incidents.iter().map(|i| incident_row(i, profile)).collect();
+    let mut deaths = IncidentDeaths::default();
+    for row in &out {
+        deaths.add(row);
+    }
+    for tally in &view.tallies {
+        out.extend(
+            toll_changes(tally, &deaths, profile.started)
+                .into_iter()
+                .map(|(row, _)| row),
+        );
+    }
+    sort(&mut out);
     out
 }
 
-fn incidents(view: &CasualtyView, profile: &Profile) -> Vec<Row> {
+/// Orders rows as every export lists them: by date, incidents before toll changes, by place,
+/// then by first citation (a stable sort: ties keep the order they came in).
+pub fn sort(rows: &mut [Row]) {
+    rows.sort_by(|a, b| {
+        (a.date, a.kind, &a.location, &a.citations.first()).cmp(&(b.date, b.kind, &b.location, &b.citations.first()))
+    });
+}
+
+/// The row of one incident, with the citations its figures carry.
+pub fn incident_row(inc: &Incident, profile: &Profile) -> Row {
     let reporter = |id: &String| {
         profile
             .reporters
@@ -128,132 +144,163 @@ fn incidents(view: &CasualtyView, profile: &Profile) -> Vec<Row> {
             .find(|r| &r.id == id)
             .map_or(id.clone(), |r| r.name.clone())
     };
-    view.incidents
+    let mut deaths: Vec<Deaths> = Vec::new();
+    for f in inc.figures.iter().filter(|f| f.outcome == Outcome::Killed) {
+        match deaths.iter_mut().find(|d| d.party == f.party && d.group == f.group) {
+            Some(d) => {
+                d.low = d.low.min(f.count);
+                d.high = d.high.max(f.count);
+            }
+            None => deaths.push(Deaths {
+                party: f.party.clone(),
+                group: f.group,
+                low: f.count,
+                high: f.count,
+            }),
+        }
+    }
+    let stated = inc
+        .figures
         .iter()
-        .map(|inc| {
-            let mut deaths: Vec<Deaths> = Vec::new();
-            for f in inc.figures.iter().filter(|f| f.outcome == Outcome::Killed) {
-                match deaths.iter_mut().find(|d| d.party == f.party && d.group == f.group) {
-                    Some(d) => {
-                        d.low = d.low.min(f.count);
-                        d.high = d.high.max(f.count);
-                    }
-                    None => deaths.push(Deaths {
-                        party: f.party.clone(),
-                        group: f.group,
-                        low: f.count,
-                        high: f.count,
-                    }),
-                }
-            }
-            let stated = inc
-                .figures
-                .iter()
-                .map(|f| Stated {
-                    by: f.reporters.iter().map(reporter).collect::<Vec<_>>().join(", "),
-                    stance: None,
-                    party: f.party.clone(),
-                    group: f.group,
-                    outcome: f.outcome,
-                    count: f.count,
-                })
-                .collect();
-            let mut citations: Vec<Citation> = inc.figures.iter().flat_map(|f| f.citations.clone()).collect();
-            citations.sort();
-            citations.dedup();
-            Row {
-                kind: RowKind::Incident,
-                since: inc.date,
-                date: inc.date,
-                location: inc.location.clone(),
-                deaths,
-                stated,
-                citations,
-            }
+        .map(|f| Stated {
+            by: f.reporters.iter().map(reporter).collect::<Vec<_>>().join(", "),
+            stance: None,
+            party: f.party.clone(),
+            group: f.group,
+            outcome: f.outcome,
+            count: f.count,
         })
-        .collect()
+        .collect();
+    let mut citations: Vec<Citation> = inc.figures.iter().flat_map(|f| f.citations.clone()).collect();
+    citations.sort();
+    citations.dedup();
+    Row {
+        kind: RowKind::Incident,
+        since: inc.date,
+        date: inc.date,
+        location: inc.location.clone(),
+        deaths,
+        stated,
+        citations,
+    }
 }
 
-// For each killed tally: walk the days its figures stand for; on each day the counted reporters'
-// latest figures give a low and a high; a row is written whenever the low passes every earlier
-// low (a new reporter with a partial count must not make the toll go down and up again).
-// The first change of a toll covers the days since the conflict began, when the profile says.
-fn toll_changes(view: &CasualtyView, incidents: &[Row], started: Option<NaiveDate>) -> Vec<Row> {
+/// The deaths of incident rows per side and group and per day: what a toll change leaves out,
+/// kept apart from the rows so that an export streamed from the kept state need not hold them.
+#[derive(Debug, Default)]
+pub struct IncidentDeaths(BTreeMap<(Option<String>, Group), DeathsByDay>);
+
+// The lowest and highest deaths per day.
+type DeathsByDay = BTreeMap<NaiveDate, (u64, u64)>;
+
+impl IncidentDeaths {
+    /// Counts an incident row's deaths (lowest and highest figures).
+    pub fn add(&mut self, row: &Row) {
+        for d in &row.deaths {
+            let day = self
+                .0
+                .entry((d.party.clone(), d.group))
+                .or_default()
+                .entry(row.date)
+                .or_default();
+            day.0 += d.low;
+            day.1 += d.high;
+        }
+    }
+
+    // The lowest and highest deaths of a side and group's incidents after `after` (from the
+    // start when none), up to and including `until`.
+    fn within(&self, party: &Option<String>, group: Group, after: Option<NaiveDate>, until: NaiveDate) -> (u64, u64) {
+        let Some(days) = self.0.get(&(party.clone(), group)) else {
+            return (0, 0);
+        };
+        let from = match after {
+            Some(a) => std::ops::Bound::Excluded(a),
+            None => std::ops::Bound::Unbounded,
+        };
+        days.range((from, std::ops::Bound::Included(until)))
+            .fold((0, 0), |(l, h), (_, (dl, dh))| (l + dl, h + dh))
+    }
+}
+
+/// The toll-change rows of one tally (none unless it counts deaths), each with the keys of the
+/// figures whose citations it carries (the figures' citations as the tally holds them: all of
+/// them in a fold, none in a tally built from the kept state, whose rows read them when they are
+/// written).
+///
+/// Walks the days its figures stand for; on each day the counted reporters' latest figures give
+/// a low and a high; a row is written whenever the low passes every earlier low (a new reporter
+/// with a partial count must not make the toll go down and up again). The first change of a
+/// toll covers the days since the conflict began, when the profile says.
+pub fn toll_changes(tally: &Tally, incidents: &IncidentDeaths, started: Option<NaiveDate>) -> Vec<(Row, Vec<String>)> {
     let mut out = Vec::new();
-    for tally in view.tallies.iter().filter(|t| t.outcome == Outcome::Killed) {
-        let usable = |p: &&casualties::Figure| !p.flags.contains(&Flag::Suspect);
-        let days: BTreeSet<NaiveDate> = tally
+    if tally.outcome != Outcome::Killed {
+        return out;
+    }
+    let usable = |p: &&casualties::Figure| !p.flags.contains(&Flag::Suspect);
+    let days: BTreeSet<NaiveDate> = tally
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().filter(usable).map(|p| p.as_of))
+        .collect();
+    let (mut low_so_far, mut high_so_far, mut previous) = (0u64, 0u64, None::<NaiveDate>);
+    for day in days {
+        let latest: Vec<(&casualties::Series, &casualties::Figure)> = tally
             .series
             .iter()
-            .flat_map(|s| s.points.iter().filter(usable).map(|p| p.as_of))
+            .filter_map(|s| s.points.iter().filter(usable).rfind(|p| p.as_of <= day).map(|p| (s, p)))
             .collect();
-        let (mut low_so_far, mut high_so_far, mut previous) = (0u64, 0u64, None::<NaiveDate>);
-        for day in days {
-            let latest: Vec<(&casualties::Series, &casualties::Figure)> = tally
-                .series
+        let trusted: Vec<u64> = latest
+            .iter()
+            .filter(|(s, _)| matches!(s.stance, Stance::Own | Stance::ThirdParty))
+            .map(|(_, p)| p.count)
+            .collect();
+        // Without any side's own or a third party's figure, unattributed ones stand in; an
+        // enemy's claim never makes a toll.
+        let counted = if trusted.is_empty() {
+            latest
                 .iter()
-                .filter_map(|s| s.points.iter().filter(usable).rfind(|p| p.as_of <= day).map(|p| (s, p)))
-                .collect();
-            let trusted: Vec<u64> = latest
-                .iter()
-                .filter(|(s, _)| matches!(s.stance, Stance::Own | Stance::ThirdParty))
+                .filter(|(s, _)| s.stance == Stance::Unattributed)
                 .map(|(_, p)| p.count)
-                .collect();
-            // Without any side's own or a third party's figure, unattributed ones stand in; an
-            // enemy's claim never makes a toll.
-            let counted = if trusted.is_empty() {
-                latest
-                    .iter()
-                    .filter(|(s, _)| s.stance == Stance::Unattributed)
-                    .map(|(_, p)| p.count)
-                    .collect()
-            } else {
-                trusted
-            };
-            let (Some(&low), Some(&high)) = (counted.iter().min(), counted.iter().max()) else {
-                continue;
-            };
-            if low <= low_so_far {
-                continue;
-            }
-            let since = match previous {
-                Some(p) => p.succ_opt().unwrap_or(p),
-                None => started.filter(|s| *s <= day).unwrap_or(day),
-            };
-            let within = |d: NaiveDate| previous.is_none_or(|p| d > p) && d <= day;
-            let in_incidents = |f: fn(&Deaths) -> u64| -> u64 {
-                incidents
-                    .iter()
-                    .filter(|r| within(r.date))
-                    .flat_map(|r| &r.deaths)
-                    .filter(|d| d.party == tally.party && d.group == tally.group)
-                    .map(f)
-                    .sum()
-            };
-            let low_delta = (low - low_so_far).saturating_sub(in_incidents(|d| d.low));
-            let high_delta = high
-                .saturating_sub(high_so_far)
-                .saturating_sub(in_incidents(|d| d.high))
-                .max(low_delta);
-            let stated = latest
-                .iter()
-                .map(|(s, p)| Stated {
-                    by: p.reported_by.clone().unwrap_or_else(|| s.reporter.clone()),
-                    stance: Some(s.stance),
-                    party: tally.party.clone(),
-                    group: tally.group,
-                    outcome: tally.outcome,
-                    count: p.count,
-                })
-                .collect();
-            let mut citations: Vec<Citation> = latest
-                .iter()
-                .filter(|(_, p)| within(p.as_of))
-                .flat_map(|(_, p)| p.citations.clone())
-                .collect();
-            citations.sort();
-            citations.dedup();
-            out.push(Row {
+                .collect()
+        } else {
+            trusted
+        };
+        let (Some(&low), Some(&high)) = (counted.iter().min(), counted.iter().max()) else {
+            continue;
+        };
+        if low <= low_so_far {
+            continue;
+        }
+        let since = match previous {
+            Some(p) => p.succ_opt().unwrap_or(p),
+            None => started.filter(|s| *s <= day).unwrap_or(day),
+        };
+        let within = |d: NaiveDate| previous.is_none_or(|p| d > p) && d <= day;
+        let (in_low, in_high) = incidents.within(&tally.party, tally.group, previous, day);
+        let low_delta = (low - low_so_far).saturating_sub(in_low);
+        let high_delta = high.saturating_sub(high_so_far).saturating_sub(in_high).max(low_delta);
+        let stated = latest
+            .iter()
+            .map(|(s, p)| Stated {
+                by: p.reported_by.clone().unwrap_or_else(|| s.reporter.clone()),
+                stance: Some(s.stance),
+                party: tally.party.clone(),
+                group: tally.group,
+                outcome: tally.outcome,
+                count: p.count,
+            })
+            .collect();
+        let cited: Vec<&casualties::Figure> = latest
+            .iter()
+            .filter(|(_, p)| within(p.as_of))
+            .map(|(_, p)| *p)
+            .collect();
+        let mut citations: Vec<Citation> = cited.iter().flat_map(|p| p.citations.clone()).collect();
+        citations.sort();
+        citations.dedup();
+        out.push((
+            Row {
                 kind: RowKind::TollChange,
                 since,
                 date: day,
@@ -266,11 +313,12 @@ fn toll_changes(view: &CasualtyView, incidents: &[Row], started: Option<NaiveDat
                 }],
                 stated,
                 citations,
-            });
-            low_so_far = low;
-            high_so_far = high_so_far.max(high);
-            previous = Some(day);
-        }
+            },
+            cited.iter().map(|p| p.key.clone()).collect(),
+        ));
+        low_so_far = low;
+        high_so_far = high_so_far.max(high);
+        previous = Some(day);
     }
     out
 }

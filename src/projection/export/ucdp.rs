@@ -23,7 +23,8 @@ pub fn render(rows: &[Row], profile: &Profile) -> String {
     to_csv(&COLUMNS, rows, profile, record)
 }
 
-fn record(row: &Row, profile: &Profile) -> Vec<String> {
+/// One row's fields, in `COLUMNS` order.
+pub(super) fn record(row: &Row, profile: &Profile) -> Vec<String> {
     let location = row.location.as_deref().and_then(|id| profile.location(id));
     let country = location.and_then(|l| profile.country_of(l));
     let side_name = |i: usize| profile.sides.get(i).map(|s| s.name.clone()).unwrap_or_default();
