@@ -205,6 +205,7 @@ pub fn update(store: &SledStore, projector: &Projector, rebuild: bool) -> anyhow
         if let Some(b) = &bar {
             b.set_position(done);
         }
+        true
     })
     .context("updating projections")?;
     if let Some(b) = bar {

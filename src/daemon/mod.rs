@@ -87,12 +87,9 @@ pub async fn serve_with(
     let handle = appender.handle();
     let projector =
         Arc::new(Projector::new(&profile).with_context(|| format!("compiling profile {}", profile.source.display()))?);
-    let dropped = store
-        .drop_other_projections(projector.fingerprint())
-        .context("dropping stale projections")?;
-    if !dropped.is_empty() {
-        info!(fingerprint = %projector.fingerprint(), dropped = ?dropped, "profile or extractor changed; the projections will be rebuilt");
-    }
+    // Stale projections (another profile or extractor) are dropped by the projection task, not
+    // here: emptying one of a million events takes minutes, and the daemon answers and obeys
+    // SIGTERM meanwhile.
     rematch(&store, &matcher, &handle).await;
     let wake = Arc::new(Notify::new());
     // The API socket is bound before anything starts, so a second daemon on the same socket

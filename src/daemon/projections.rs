@@ -28,7 +28,7 @@ pub async fn run(
     status: watch::Sender<DaemonStatus>,
 ) {
     loop {
-        let (s, p) = (Arc::clone(&store), Arc::clone(&projector));
+        let (s, p, stop) = (Arc::clone(&store), Arc::clone(&projector), token.clone());
         let started = Instant::now();
         let from_scratch = rebuild.swap(false, Ordering::SeqCst);
         if from_scratch {
@@ -38,6 +38,11 @@ pub async fn run(
             });
         }
         let result = tokio::task::spawn_blocking(move || {
+            // `refresh` drops them too; done first here to say so in the log.
+            let dropped = s.drop_other_projections(p.fingerprint())?;
+            if !dropped.is_empty() {
+                info!(fingerprint = %p.fingerprint(), dropped = ?dropped, "profile or extractor changed; the projections will be rebuilt");
+            }
             let from = if from_scratch {
                 info!(fingerprint = %p.fingerprint(), "rebuilding projections on request");
                 0
@@ -48,7 +53,9 @@ pub async fn run(
             if from == 0 && head > 0 {
                 info!(fingerprint = %p.fingerprint(), events = head, "building projections from the log");
             }
-            let applied = refresh(s.as_ref(), &p, from_scratch, &mut |_, _| {})?;
+            // A shutdown stops the catch-up after the page being committed (a rebuild of a
+            // million events takes minutes; the next start goes on from that checkpoint).
+            let applied = refresh(s.as_ref(), &p, from_scratch, &mut |_, _| !stop.is_cancelled())?;
             Ok::<_, crate::store::StoreError>((applied, s.facts(p.fingerprint())?.checkpoint()?))
         })
         .await;

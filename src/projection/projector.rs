@@ -68,7 +68,9 @@ fn analyse_page(page: &[StoredEvent], lex: &Lexicon) -> Vec<Analysed> {
 }
 
 /// Applies every event after `facts`' checkpoint. Calls `progress(applied_so_far, head)` after
-/// each committed page. Returns how many events were applied.
+/// each committed page, and stops there when it returns false (the daemon shutting down: the
+/// state stays at that page's checkpoint, as after a crash). Returns how many events were
+/// applied.
 ///
 /// Three pages are in flight: while one page is extracted (on every core), the page before it
 /// is committed and the page after it is read and decoded. Only the fold runs alone, in seq
@@ -77,19 +79,19 @@ pub fn catch_up(
     projector: &Projector,
     log: &dyn EventLog,
     facts: &dyn FactStore,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<u64, StoreError> {
     catch_up_paged(projector, log, facts, PAGE, progress)
 }
 
 /// Drops the projections of other fingerprints, then brings the projection of `projector` up to
 /// date with the log (from scratch when `rebuild`): the one catch-up the daemon, the CLI and the
-/// benchmark all run. Calls `progress` as `catch_up` does; returns the events applied.
+/// benchmark all run. Calls `progress` (and stops) as `catch_up` does; returns the events applied.
 pub fn refresh<S: Projections>(
     store: &S,
     projector: &Projector,
     rebuild: bool,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<u64, StoreError> {
     // Other fingerprints go first: no one reads them any more, and sled never shrinks its page
     // table, which it holds in memory; a new projection built beside the old one before the old
@@ -110,7 +112,7 @@ pub fn catch_up_paged(
     log: &dyn EventLog,
     facts: &dyn FactStore,
     page_size: usize,
-    progress: &mut dyn FnMut(u64, u64),
+    progress: &mut dyn FnMut(u64, u64) -> bool,
 ) -> Result<u64, StoreError> {
     let page_size = page_size.max(1);
     let head = log.head()?;
@@ -132,8 +134,12 @@ pub fn catch_up_paged(
             let analysed = analyse_page(&page, &projector.lex);
             (analysed, commit.map(joined).transpose(), next.map(joined).transpose())
         });
-        if let Some(seq) = committed? {
-            progress(seq - start, head - start);
+        if let Some(seq) = committed?
+            && !progress(seq - start, head - start)
+        {
+            // Asked to stop: the page just extracted is dropped before it is folded; the state
+            // stays at the checkpoint just committed.
+            return Ok(seq - start);
         }
         let mut changed: BTreeMap<String, ArticleFacts> = BTreeMap::new();
         let mut before: BTreeMap<String, Option<ArticleFacts>> = BTreeMap::new();

@@ -188,6 +188,7 @@ fn projector() {
     loop {
         frontline::projection::catch_up_paged(&projector, &store, &facts, 7, &mut |done, _| {
             println!("PAGE {done}");
+            true
         })
         .expect("catch up");
         println!("RESET");
@@ -266,7 +267,7 @@ fn sigkill_during_a_projection_page_leaves_the_previous_checkpoint() {
             crate::kept::check_views(&facts, &profile, date)
                 .unwrap_or_else(|e| panic!("round {round} at checkpoint {checkpoint} (seed {seed}): {e}"));
         }
-        frontline::projection::catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+        frontline::projection::catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
         let caught_up = crate::kept::kept_entries(&facts);
         drop(facts);
         assert_eq!(

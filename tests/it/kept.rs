@@ -142,7 +142,7 @@ fn an_audit_by_seq_equals_the_fold_at_that_seq() {
     let store = store_with(dir.path(), log);
     let projector = Projector::new(&profile).unwrap();
     let facts = store.facts(projector.fingerprint()).unwrap();
-    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
     let head = store.head().unwrap();
     assert!(head > 20);
     for seq in [0, 1, 7, head / 2, head / 2 + 3, head - 1, head, head + 5] {
@@ -177,7 +177,7 @@ fn every_kept_view_equals_the_fold_now_and_on_several_dates() {
     let store = store_with(dir.path(), fixture_articles());
     let projector = Projector::new(&profile).unwrap();
     let facts = store.facts(projector.fingerprint()).unwrap();
-    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
     for date in dates() {
         check_views(&facts, &profile, date).unwrap();
     }
@@ -218,12 +218,12 @@ fn incremental(dir: &std::path::Path, order: &[Article], chunk: usize, page: usi
     for (i, a) in order.iter().enumerate() {
         h.record_blocking(batch(a.clone())).unwrap();
         if (i + 1) % chunk == 0 {
-            catch_up_paged(&projector, store.as_ref(), &facts, page, &mut |_, _| {}).unwrap();
+            catch_up_paged(&projector, store.as_ref(), &facts, page, &mut |_, _| true).unwrap();
         }
     }
     drop(h);
     appender.shutdown().unwrap();
-    catch_up_paged(&projector, store.as_ref(), &facts, page, &mut |_, _| {}).unwrap();
+    catch_up_paged(&projector, store.as_ref(), &facts, page, &mut |_, _| true).unwrap();
     assert_eq!(facts.checkpoint().unwrap(), store.head().unwrap());
     (store, projector)
 }
@@ -232,7 +232,7 @@ fn incremental(dir: &std::path::Path, order: &[Article], chunk: usize, page: usi
 pub(crate) fn rebuilt_entries(store: &SledStore, projector: &Projector) -> BTreeMap<Vec<u8>, Vec<u8>> {
     store.reset_facts(projector.fingerprint()).unwrap();
     let fresh = store.facts(projector.fingerprint()).unwrap();
-    catch_up(projector, store, &fresh, &mut |_, _| {}).unwrap();
+    catch_up(projector, store, &fresh, &mut |_, _| true).unwrap();
     kept_entries(&fresh)
 }
 
@@ -265,7 +265,7 @@ fn a_reset_cut_short_is_finished_before_the_projection_is_read() {
     let facts = store.facts(&fp).unwrap();
     assert_eq!(facts.checkpoint().unwrap(), 0);
     assert!(kept_entries(&facts).is_empty() && facts.all().unwrap().is_empty());
-    catch_up(&projector, &store, &facts, &mut |_, _| {}).unwrap();
+    catch_up(&projector, &store, &facts, &mut |_, _| true).unwrap();
     assert_eq!(kept_entries(&facts), want);
 }
 
@@ -286,6 +286,31 @@ fn incremental_kept_state_equals_a_rebuild_byte_for_byte() {
         );
     }
     assert_eq!(incremental, rebuilt);
+}
+
+/// A catch-up asked to stop (the daemon shutting down) stops after the page it is committing:
+/// the checkpoint is that page's, and catching up from there ends where a rebuild does.
+#[test]
+fn a_catch_up_asked_to_stop_ends_at_a_page_and_resumes_from_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (store, projector) = incremental(dir.path(), &fixture_articles(), usize::MAX, 256);
+    let want = rebuilt_entries(&store, &projector);
+    store.reset_facts(projector.fingerprint()).unwrap();
+    let facts = store.facts(projector.fingerprint()).unwrap();
+    let head = store.head().unwrap();
+    assert!(head > 12, "{head} events");
+    let mut pages = Vec::new();
+    let applied = catch_up_paged(&projector, store.as_ref(), &facts, 4, &mut |done, _| {
+        pages.push(done);
+        pages.len() < 2
+    })
+    .unwrap();
+    assert_eq!(pages, vec![4, 8]);
+    assert_eq!(applied, 8);
+    assert_eq!(facts.checkpoint().unwrap(), 8);
+    let rest = catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
+    assert_eq!(rest, head - 8);
+    assert_eq!(kept_entries(&facts), want);
 }
 
 /// A revision of `a` that changes what it says: drops its second half (retracting figures) or
@@ -368,7 +393,7 @@ fn every_citation_of_every_figure_and_truce_is_reachable_once_through_pages() {
     let store = store_with(dir.path(), articles);
     let projector = Projector::new(&profile).unwrap();
     let facts = store.facts(projector.fingerprint()).unwrap();
-    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
     let all = facts.all().unwrap();
     for date in [None, Some("2020-10-16".parse().unwrap())] {
         let figures = casualties::figures(&all, AsOf { date, seq: None });
@@ -452,7 +477,7 @@ fn kept_answers_are_json_a_client_can_read() {
     let store = store_with(dir.path(), fixture_articles());
     let projector = Projector::new(&profile).unwrap();
     let facts = store.facts(projector.fingerprint()).unwrap();
-    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
     let s = casualties::kept::summary(&facts, &profile, None).unwrap();
     let v: Value = serde_json::to_value(&s).unwrap();
     let back: casualties::CasualtySummary = serde_json::from_value(v.clone()).unwrap();
@@ -554,7 +579,7 @@ fn long_series_are_summarized_from_their_ends_as_the_fold_would() {
     gone.title = Some("Quiet day".into());
     appender.handle().record_blocking(batch(gone)).unwrap();
     appender.shutdown().unwrap();
-    catch_up_paged(&projector, store.as_ref(), &facts, 64, &mut |_, _| {}).unwrap();
+    catch_up_paged(&projector, store.as_ref(), &facts, 64, &mut |_, _| true).unwrap();
     check_views(&facts, &profile, None).unwrap();
     let incremental = kept_entries(&facts);
     assert_eq!(incremental, rebuilt_entries(&store, &projector));

@@ -65,7 +65,7 @@ pub(crate) fn store_with(dir: &Path, articles: Vec<Article>) -> Arc<SledStore> {
 fn projected(store: &SledStore, profile: &Profile) -> Vec<ArticleFacts> {
     let projector = Projector::new(profile).unwrap();
     let facts = store.facts(projector.fingerprint()).unwrap();
-    catch_up(&projector, store, &facts, &mut |_, _| {}).unwrap();
+    catch_up(&projector, store, &facts, &mut |_, _| true).unwrap();
     facts.all().unwrap()
 }
 
@@ -328,7 +328,7 @@ fn incremental_and_rebuilt(order: Vec<Article>) -> (Vec<ArticleFacts>, Vec<Artic
     let h = appender.handle();
     for a in order {
         h.record_blocking(batch(a)).unwrap();
-        catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+        catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
     }
     drop(h);
     appender.shutdown().unwrap();
@@ -337,7 +337,7 @@ fn incremental_and_rebuilt(order: Vec<Article>) -> (Vec<ArticleFacts>, Vec<Artic
     store.reset_facts(projector.fingerprint()).unwrap();
     let fresh = store.facts(projector.fingerprint()).unwrap();
     assert_eq!(fresh.checkpoint().unwrap(), 0);
-    catch_up(&projector, store.as_ref(), &fresh, &mut |_, _| {}).unwrap();
+    catch_up(&projector, store.as_ref(), &fresh, &mut |_, _| true).unwrap();
     let rebuilt = fresh.all().unwrap();
     let v = views(&incremental, &profile);
     (incremental, rebuilt, v)
@@ -376,7 +376,7 @@ fn a_catch_up_over_many_pages_equals_folding_event_by_event() {
     let store = store_with(dir.path(), articles);
     assert!(store.head().unwrap() > 3 * frontline::projection::projector::PAGE as u64);
     let facts = store.facts(projector.fingerprint()).unwrap();
-    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    catch_up(&projector, store.as_ref(), &facts, &mut |_, _| true).unwrap();
     assert_eq!(facts.checkpoint().unwrap(), store.head().unwrap());
 
     let mut expected: std::collections::BTreeMap<String, ArticleFacts> = Default::default();
@@ -435,7 +435,7 @@ fn a_changed_profile_gets_a_new_projection_built_from_the_log() {
         0,
         "a new profile starts from an empty projection"
     );
-    let applied = catch_up(&new, store.as_ref(), &facts, &mut |_, _| {}).unwrap();
+    let applied = catch_up(&new, store.as_ref(), &facts, &mut |_, _| true).unwrap();
     assert_eq!(applied, store.head().unwrap());
     assert_eq!(
         store.drop_other_projections(new.fingerprint()).unwrap(),
@@ -456,6 +456,7 @@ fn refresh_drops_an_old_projection_before_it_builds_the_new_one() {
         if left_during_build.is_none() {
             left_during_build = Some(store.drop_other_projections(new.fingerprint()).unwrap());
         }
+        true
     })
     .unwrap();
     assert_eq!(applied, store.head().unwrap());
