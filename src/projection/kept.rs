@@ -448,6 +448,47 @@ pub fn encode<T: serde::Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("invariant: kept view state always serializes")
 }
 
+/// A visitor of kept entries that may fail.
+pub type TryVisit<'a, E> = dyn FnMut(&[u8], &[u8]) -> Result<(), E> + 'a;
+
+/// Visits the entries under `prefix` (below `upper` when given) in key order with a visitor
+/// that may fail; stops at its first error and returns it.
+pub fn try_scan<E: From<StoreError>>(
+    read: &dyn KeptRead,
+    prefix: &[u8],
+    upper: Option<&[u8]>,
+    visit: &mut TryVisit<'_, E>,
+) -> Result<(), E> {
+    let mut failed: Option<E> = None;
+    read.kept_scan(prefix, None, upper, false, &mut |k, v| match visit(k, v) {
+        Ok(()) => true,
+        Err(e) => {
+            failed = Some(e);
+            false
+        }
+    })?;
+    failed.map_or(Ok(()), Err)
+}
+
+/// Every entry under `prefix` below `upper` (when given), decoded, in key order.
+pub fn scan_below<T: serde::de::DeserializeOwned>(
+    read: &dyn KeptRead,
+    prefix: &[u8],
+    upper: Option<&[u8]>,
+) -> Result<Vec<T>, StoreError> {
+    page(
+        read,
+        Range {
+            prefix,
+            lower: None,
+            upper,
+            reverse: false,
+            skip: 0,
+            limit: usize::MAX,
+        },
+    )
+}
+
 /// Every entry under `prefix`, decoded, in key order.
 pub fn scan_all<T: serde::de::DeserializeOwned>(
     read: &dyn KeptRead,

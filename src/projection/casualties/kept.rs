@@ -1003,37 +1003,13 @@ pub fn each_incident<E: From<StoreError>>(
         }
         visit(&index.key, facts)
     };
-    let mut failed: Option<E> = None;
-    read.kept_scan(
-        &Key::new("cx").bytes(),
-        None,
-        None,
-        false,
-        &mut |k, v| match one(k, v) {
-            Ok(()) => true,
-            Err(e) => {
-                failed = Some(e);
-                false
-            }
-        },
-    )?;
-    failed.map_or(Ok(()), Err)
+    kept::try_scan(read, &Key::new("cx").bytes(), None, &mut one)
 }
 
 /// Every citation of figure `key` published by `date` (now when none), in citation order.
 pub fn all_citations(read: &dyn KeptRead, key: &str, date: Option<NaiveDate>) -> Result<Vec<Citation>, StoreError> {
     let fk = parse_figure(key)?;
     let upper = date.map(|d| citations_upper(&fk, d));
-    let cited: Vec<Cited> = kept::page(
-        read,
-        Range {
-            prefix: &citations_prefix(&fk),
-            lower: None,
-            upper: upper.as_deref(),
-            reverse: false,
-            skip: 0,
-            limit: usize::MAX,
-        },
-    )?;
+    let cited: Vec<Cited> = kept::scan_below(read, &citations_prefix(&fk), upper.as_deref())?;
     Ok(cited.into_iter().map(|c| c.citation).collect())
 }

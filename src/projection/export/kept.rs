@@ -218,7 +218,6 @@ fn each_article(
     visit: &mut dyn FnMut(&Selected<'_>) -> Result<(), ExportError>,
 ) -> Result<(), ExportError> {
     let upper = date.map(|d| Key::new(INDEX).instant(kept::day_after(d)).bytes());
-    let mut failed: Option<ExportError> = None;
     let mut one = |k: &[u8], v: &[u8]| -> Result<(), ExportError> {
         let stream: String = kept::decode(k, v)?;
         let article = facts.get(&stream)?.ok_or_else(|| StoreError::Corrupt {
@@ -233,18 +232,5 @@ fn each_article(
             None => Ok(()),
         }
     };
-    facts.kept_scan(
-        &Key::new(INDEX).bytes(),
-        None,
-        upper.as_deref(),
-        false,
-        &mut |k, v| match one(k, v) {
-            Ok(()) => true,
-            Err(e) => {
-                failed = Some(e);
-                false
-            }
-        },
-    )?;
-    failed.map_or(Ok(()), Err)
+    kept::try_scan(facts, &Key::new(INDEX).bytes(), upper.as_deref(), &mut one)
 }

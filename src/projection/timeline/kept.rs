@@ -72,17 +72,7 @@ pub fn replace(o: &mut Overlay<'_>, old: Option<Vec<u8>>, new: Option<Entry>) ->
 // How many kept entries were published on or before `date`.
 fn kept_total(read: &dyn KeptRead, date: Option<NaiveDate>) -> Result<u64, StoreError> {
     let upper = date.and_then(|d| d.succ_opt()).map(day_key);
-    let days: Vec<u64> = kept::page(
-        read,
-        Range {
-            prefix: &Key::new(DAYS).bytes(),
-            lower: None,
-            upper: upper.as_deref(),
-            reverse: false,
-            skip: 0,
-            limit: usize::MAX,
-        },
-    )?;
+    let days: Vec<u64> = kept::scan_below(read, &Key::new(DAYS).bytes(), upper.as_deref())?;
     Ok(days.into_iter().sum())
 }
 
